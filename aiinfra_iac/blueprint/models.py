@@ -1,0 +1,384 @@
+"""Pydantic models of the blueprint format (``apiVersion: aiinfra/v1``, ``kind: Cluster``).
+
+Keys are camelCase in YAML (aliases), snake_case in Python. Every model forbids unknown
+keys. Shapes, types and ranges live here; checks that need several fields or the hardware
+catalog live in :mod:`aiinfra_iac.blueprint.checks` and carry stable IDs.
+Docstrings and ``Field(description=…)`` become the descriptions of ``aiinfra schema``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+SIZE_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]?$"
+
+
+class BlueprintModel(BaseModel):
+    """Base of every blueprint section: camelCase keys, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+        str_strip_whitespace=True,
+    )
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+class Metadata(BlueprintModel):
+    """Who the cluster is and how it is labelled."""
+
+    name: str = Field(pattern=DNS1123_LABEL, max_length=63, description="Cluster name; a DNS-1123 label.")
+    team: str | None = Field(default=None, description="Owning team.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Labels copied onto every resource.")
+
+
+# --------------------------------------------------------------------------- provider
+
+ProviderType = Literal["aws", "kubernetes", "onprem", "local"]
+
+
+class Provider(BlueprintModel):
+    """Where the cluster runs. Keys of one provider type are errors on another (check AI120)."""
+
+    type: ProviderType = Field(description="aws | kubernetes (existing cluster) | onprem (hosts) | local")
+    region: str | None = Field(default=None, description="aws: region, e.g. us-east-1.")
+    availability_zone: str | None = Field(default=None, description="aws: the single AZ the pools live in.")
+    profile: str | None = Field(default=None, description="aws: named credentials profile.")
+    kubeconfig: str | None = Field(default=None, description="kubernetes: path of the kubeconfig file.")
+    context: str | None = Field(default=None, description="kubernetes: kubeconfig context to use.")
+    ssh_user: str | None = Field(default=None, description="onprem: user Ansible connects as.")
+    ssh_private_key_file: str | None = Field(default=None, description="onprem: private key for that user.")
+
+
+# --------------------------------------------------------------------------- node pools
+
+GpuModelName = str  # canonical IDs and aliases are checked against the catalog (AI104)
+
+
+class GpuSpec(BlueprintModel):
+    """The GPUs of one node."""
+
+    model: GpuModelName = Field(description="Canonical GPU model, e.g. H100-SXM (vendor aliases accepted).")
+    count: int = Field(ge=1, le=72, description="GPUs per node.")
+
+
+CapacityType = Literal["on-demand", "spot", "capacity-block", "reserved"]
+
+
+class Capacity(BlueprintModel):
+    """How the pool's capacity is bought (aws)."""
+
+    type: CapacityType = Field(default="on-demand")
+    reservation_id: str | None = Field(
+        default=None,
+        pattern=r"^cr-[0-9a-f]{8,17}$",
+        description="EC2 capacity reservation / capacity block ID (cr-…); required for capacity-block.",
+    )
+
+
+class Taint(BlueprintModel):
+    """A Kubernetes taint put on the pool's nodes."""
+
+    key: str
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+PoolRole = Literal["compute", "controller", "login"]
+
+
+class NodePool(BlueprintModel):
+    """A group of identical nodes."""
+
+    name: str = Field(pattern=DNS1123_LABEL, description="Pool name; nodes are named <pool>-<n>.")
+    role: PoolRole = Field(
+        default="compute",
+        description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: user access.",
+    )
+    instance_type: str | None = Field(
+        default=None, description="aws: EC2 instance type; the catalog supplies GPUs, EFA cards and NUMA."
+    )
+    image_id: str | None = Field(default=None, description="aws: AMI ID; default: the EKS/DLAMI image.")
+    gpu: GpuSpec | None = Field(default=None, description="Needed where there is no instance type.")
+    count: int | None = Field(
+        default=None, ge=0, le=100_000, description="Number of nodes; onprem: defaults to len(hosts)."
+    )
+    capacity: Capacity = Field(default_factory=Capacity)
+    fabric: str | None = Field(default=None, description="Name of an entry in spec.fabrics.")
+    dpu: str | None = Field(default=None, description="Name of an entry in spec.dpus.")
+    storage: list[str] | None = Field(
+        default=None, description="Names of spec.storage entries mounted here; default: all of them."
+    )
+    hosts: list[str] | None = Field(default=None, description="onprem: host names or addresses of the nodes.")
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[Taint] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- fabrics
+
+FabricType = Literal["efa", "infiniband", "roce"]
+
+
+class RoceSpec(BlueprintModel):
+    """RoCEv2 lossless-Ethernet settings, applied on the hosts (and expected on the switches)."""
+
+    pfc_priority: int = Field(default=3, ge=0, le=7, description="802.1p priority with PFC enabled.")
+    dscp: int = Field(default=26, ge=0, le=63, description="DSCP value of RoCE traffic.")
+    ecn: bool = Field(default=True, description="Enable ECN / DCQCN congestion control.")
+    mtu: int = Field(default=4200, ge=1280, le=9216, description="Ethernet MTU of the RoCE interfaces.")
+    gid_index: int = Field(default=3, ge=0, le=255, description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX).")
+    traffic_class: int = Field(
+        default=106, ge=0, le=255, description="IB traffic class (NCCL_IB_TC); DSCP << 2 plus ECN bits."
+    )
+
+
+class InfinibandSpec(BlueprintModel):
+    """InfiniBand fabric settings."""
+
+    subnet_manager: Literal["switch", "host", "ufm"] = Field(
+        default="switch", description="Where the SM runs; host: opensm on the pool's nodes."
+    )
+    pkey: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{1,4}$", description="Partition key.")
+    sharp: bool = Field(default=False, description="Use SHARP in-network reductions (NCCL CollNet).")
+
+
+class Fabric(BlueprintModel):
+    """The GPU-to-GPU network between nodes."""
+
+    name: str = Field(pattern=DNS1123_LABEL)
+    type: FabricType = Field(description="efa | infiniband | roce")
+    nic: str | None = Field(
+        default=None, description="NIC/HCA model from the catalog, e.g. connectx-7; default from instance/fabric."
+    )
+    link_gbps: int | None = Field(default=None, ge=1, le=1600, description="Per-rail line rate; default: catalog.")
+    rails_per_node: int | None = Field(default=None, ge=1, le=32, description="Rails per node; default: catalog.")
+    gpu_direct_rdma: bool = Field(default=True, description="GPUDirect RDMA (nvidia-peermem / dmabuf).")
+    hcas: list[str] | None = Field(default=None, description="Explicit HCA device names, e.g. [mlx5_0, mlx5_1].")
+    roce: RoceSpec | None = Field(default=None, description="roce only: QoS settings.")
+    infiniband: InfinibandSpec | None = Field(default=None, description="infiniband only.")
+
+
+# --------------------------------------------------------------------------- DPUs
+
+
+class Dpu(BlueprintModel):
+    """A BlueField DPU model used by pools."""
+
+    name: str = Field(pattern=DNS1123_LABEL)
+    model: Literal["bluefield-2", "bluefield-3"]
+    mode: Literal["dpu", "nic"] = Field(default="nic", description="dpu: Arm cores own the NIC; nic: NIC mode.")
+
+
+# --------------------------------------------------------------------------- storage
+
+StorageType = Literal["fsx-lustre", "s3", "nfs", "local-nvme"]
+FsxDeploymentType = Literal["SCRATCH_1", "SCRATCH_2", "PERSISTENT_1", "PERSISTENT_2"]
+
+
+class Storage(BlueprintModel):
+    """A file system or bucket. ``retain: true`` (the default) keeps it on ``aiinfra down``."""
+
+    name: str = Field(pattern=DNS1123_LABEL)
+    type: StorageType
+    mount_path: str | None = Field(default=None, pattern=r"^/", description="Absolute mount point on the nodes.")
+    retain: bool = Field(default=True, description="Keep the data on `down`.")
+    capacity_gi_b: int | None = Field(
+        default=None, alias="capacityGiB", ge=1, description="fsx-lustre: capacity in GiB."
+    )
+    deployment_type: FsxDeploymentType | None = Field(default=None, description="fsx-lustre deployment type.")
+    throughput_per_ti_b: int | None = Field(
+        default=None, alias="throughputPerTiB", description="fsx-lustre PERSISTENT: MB/s per TiB."
+    )
+    efa: bool = Field(default=False, description="fsx-lustre: EFA-enabled file system.")
+    bucket: str | None = Field(default=None, description="s3: bucket name; default <cluster>-<name>.")
+    versioning: bool = Field(default=True, description="s3: keep object versions.")
+    server: str | None = Field(default=None, description="nfs: server host.")
+    export: str | None = Field(default=None, description="nfs: exported path.")
+    mount_options: str | None = Field(default=None, description="Mount options, e.g. nfsvers=4.1.")
+    devices: list[str] | None = Field(default=None, description="local-nvme: devices; default all NVMe namespaces.")
+    raid_level: Literal[0, 1, 10] | None = Field(default=None, description="local-nvme: md RAID level (0 default).")
+    filesystem: Literal["xfs", "ext4"] = Field(default="xfs", description="local-nvme: file system.")
+
+
+# --------------------------------------------------------------------------- scheduler & platform
+
+
+class KubernetesScheduler(BlueprintModel):
+    """Kubernetes settings."""
+
+    version: str = Field(default="1.31", pattern=r"^1\.[0-9]{2}$")
+    queueing: Literal["kueue", "none"] = Field(default="kueue")
+    gpu_operator: bool = Field(default=True, description="Install the NVIDIA GPU Operator.")
+    network_operator: bool | None = Field(
+        default=None, description="Install the NVIDIA Network Operator; default: when a pool uses IB/RoCE."
+    )
+
+
+class SlurmScheduler(BlueprintModel):
+    """Slurm settings."""
+
+    version: str | None = Field(default=None, description="Slurm version; default: the distribution's.")
+    pyxis: bool = Field(default=False, description="Install Pyxis + enroot for container jobs.")
+    partitions: dict[str, list[str]] | None = Field(
+        default=None, description="Partition name -> pool names; default: one partition per compute pool."
+    )
+
+
+class RayScheduler(BlueprintModel):
+    """Ray settings."""
+
+    version: str | None = Field(default=None)
+
+
+class Scheduler(BlueprintModel):
+    """The workload scheduler."""
+
+    type: Literal["kubernetes", "slurm", "ray"]
+    kubernetes: KubernetesScheduler | None = None
+    slurm: SlurmScheduler | None = None
+    ray: RayScheduler | None = None
+
+
+class Platform(BlueprintModel):
+    """Platform services on top of the scheduler; all optional."""
+
+    experiment_tracking: Literal["mlflow"] | None = None
+    vector_store: Literal["milvus"] | None = None
+    feature_store: Literal["feast"] | None = None
+
+
+class Observability(BlueprintModel):
+    """Metrics, dashboards, GPU exporter, logs and alerting."""
+
+    metrics: Literal["prometheus", "none"] = "prometheus"
+    dashboards: Literal["grafana", "none"] = "grafana"
+    gpu_exporter: Literal["dcgm", "none"] = "dcgm"
+    logs: Literal["loki", "none"] = "none"
+    alerts: bool = Field(default=True, description="Alert rules for GPU (XID, ECC, thermals) and fabric faults.")
+
+
+# --------------------------------------------------------------------------- tuning
+
+
+class DriverTuning(BlueprintModel):
+    """NVIDIA driver."""
+
+    branch: str = Field(default="580", pattern=r"^[0-9]{3}$", description="Driver branch, e.g. 580.")
+    open: bool = Field(default=True, description="Open kernel modules (required for Blackwell).")
+    managed_by: Literal["host", "gpu-operator"] = Field(
+        default="host", description="host: Ansible installs it; gpu-operator: the Kubernetes operator does."
+    )
+
+
+class NcclTuning(BlueprintModel):
+    """NCCL."""
+
+    env: dict[str, str] = Field(default_factory=dict, description="Overrides of the resolved NCCL_* env.")
+    version: str | None = Field(default=None, description="NCCL package version to pin, e.g. 2.27.7.")
+
+
+class HostTuning(BlueprintModel):
+    """Host kernel and CPU settings."""
+
+    cpu_governor: Literal["performance", "schedutil", "ondemand", "powersave"] = "performance"
+    numa_balancing: bool = False
+    iommu_passthrough: bool = True
+    hugepages_2m: int = Field(default=0, ge=0, alias="hugepages2M", description="2 MiB hugepages to reserve.")
+    transparent_hugepages: Literal["always", "madvise", "never"] = "madvise"
+    irq_affinity: bool = Field(default=True, description="Pin NIC IRQs to the NIC's NUMA node.")
+    reboot: bool = Field(default=False, description="Allow Ansible to reboot nodes for kernel arguments.")
+
+
+class Tuning(BlueprintModel):
+    """Node tuning applied by the configure stage."""
+
+    driver: DriverTuning = Field(default_factory=DriverTuning)
+    nccl: NcclTuning = Field(default_factory=NcclTuning)
+    host: HostTuning = Field(default_factory=HostTuning)
+
+
+# --------------------------------------------------------------------------- validation
+
+Auto = Literal["auto"]
+
+
+class GpuBurnValidation(BlueprintModel):
+    enabled: bool = True
+    seconds: int = Field(default=300, ge=10, le=86_400)
+
+
+class NcclValidation(BlueprintModel):
+    enabled: bool = True
+    collectives: list[Literal["all_reduce", "all_gather", "reduce_scatter", "alltoall", "broadcast", "reduce"]] = (
+        Field(default_factory=lambda: ["all_reduce"])
+    )
+    min_bytes: str = Field(default="8", pattern=SIZE_PATTERN)
+    max_bytes: str = Field(default="8G", pattern=SIZE_PATTERN)
+    min_bus_bw_g_bps: float | Auto = Field(
+        default="auto", alias="minBusBwGBps", description="GB/s bus bandwidth; auto: from the catalog."
+    )
+    multi_node: bool = Field(default=True, description="Also run across all nodes of each pool.")
+
+
+class RdmaValidation(BlueprintModel):
+    enabled: bool = True
+    min_gbps: float | Auto = Field(default="auto", description="Gb/s per rail; auto: from the link rate.")
+
+
+class DcgmValidation(BlueprintModel):
+    enabled: bool = True
+    level: int = Field(default=3, ge=1, le=4)
+
+
+class ValidationRules(BlueprintModel):
+    fail_below: float = Field(default=0.90, gt=0, le=1)
+    warn_below: float = Field(default=0.95, gt=0, le=1)
+    outlier_pct: float = Field(default=10, ge=0, le=100)
+
+
+class Validation(BlueprintModel):
+    """The bar the cluster must clear before it is called up."""
+
+    gpu_burn: GpuBurnValidation = Field(default_factory=GpuBurnValidation)
+    nccl: NcclValidation = Field(default_factory=NcclValidation)
+    rdma: RdmaValidation = Field(default_factory=RdmaValidation)
+    dcgm: DcgmValidation = Field(default_factory=DcgmValidation)
+    rules: ValidationRules = Field(default_factory=ValidationRules)
+
+
+# --------------------------------------------------------------------------- the blueprint
+
+
+class ClusterSpec(BlueprintModel):
+    """Everything the cluster is made of."""
+
+    provider: Provider
+    node_pools: list[NodePool] = Field(min_length=1)
+    fabrics: list[Fabric] = Field(default_factory=list)
+    dpus: list[Dpu] = Field(default_factory=list)
+    storage: list[Storage] = Field(default_factory=list)
+    scheduler: Scheduler
+    platform: Platform = Field(default_factory=Platform)
+    observability: Observability = Field(default_factory=Observability)
+    tuning: Tuning = Field(default_factory=Tuning)
+    validation: Validation = Field(default_factory=Validation)
+
+
+class Blueprint(BlueprintModel):
+    """An aiinfra cluster blueprint."""
+
+    api_version: Literal["aiinfra/v1"]
+    kind: Literal["Cluster"]
+    metadata: Metadata
+    extends: list[str] = Field(
+        default_factory=list, description="Base blueprints (relative paths), deep-merged; lists by `name`."
+    )
+    spec: ClusterSpec

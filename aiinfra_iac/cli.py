@@ -1,0 +1,65 @@
+"""The ``aiinfra`` command line: a thin typer app.
+
+Each command lives in :mod:`aiinfra_iac.commands` in a module of its own; those modules
+import only light dependencies at import time, so ``aiinfra --help`` never loads pulumi or
+ansible. Every :class:`~aiinfra_iac.errors.AiinfraError` becomes its message on stderr and
+its exit code; no traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from aiinfra_iac import __version__
+from aiinfra_iac.commands import check, diff, down, plan, schema, up, validate
+from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
+
+app = typer.Typer(
+    name="aiinfra",
+    help="Turn one typed blueprint into a provisioned, configured and measured AI training cluster.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"aiinfra {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """aiinfra: check, plan, up, validate, diff and down an AI cluster from one blueprint."""
+
+
+app.command("check")(check.command)
+app.command("schema")(schema.command)
+app.command("plan")(plan.command)
+app.command("up")(up.command)
+app.command("down")(down.command)
+app.command("validate")(validate.command)
+app.command("diff")(diff.command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=True)
+    except AiinfraError as error:
+        typer.echo(str(error), err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    main()

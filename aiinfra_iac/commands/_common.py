@@ -1,0 +1,39 @@
+"""Shared pieces of the CLI commands: output formats, consoles, error reporting."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from aiinfra_iac.errors import AiinfraError
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class PlanFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def stderr_console() -> Console:
+    """Progress, logs and human messages go to stderr so stdout stays machine-readable."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(error: AiinfraError) -> NoReturn:
+    """Print an error's message on stderr and exit with its code (used inside commands)."""
+    typer.echo(str(error), err=True)
+    sys.stdout.flush()
+    raise typer.Exit(error.exit_code)

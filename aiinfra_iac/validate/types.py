@@ -1,0 +1,57 @@
+"""Records passed between the validation runners, parsers, rules and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+CheckStatus = Literal["pass", "warn", "fail"]
+CheckKind = Literal["gpu_burn", "nccl", "rdma", "dcgm"]
+
+_SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One judged check; its JSON form is the ``checks[]`` entry of ``validate --format json``."""
+
+    id: str
+    """Stable: ``<kind>:<pool>:<detail>`` from the plan, plus the node, e.g. ``nccl:train:all_reduce``."""
+    node: str
+    """Node name, or ``_cluster`` for a multi-node run."""
+    pool: str
+    kind: CheckKind
+    status: CheckStatus
+    measured: float | None
+    expected: float | None
+    unit: str
+    detail: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "node": self.node,
+            "pool": self.pool,
+            "kind": self.kind,
+            "status": self.status,
+            "measured": self.measured,
+            "expected": self.expected,
+            "unit": self.unit,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of a whole results directory."""
+
+    cluster: str
+    checks: tuple[CheckResult, ...] = field(default_factory=tuple)
+
+    @property
+    def verdict(self) -> CheckStatus:
+        worst = max((_SEVERITY[c.status] for c in self.checks), default=2)
+        return ("pass", "warn", "fail")[worst]  # type: ignore[return-value]
+
+    def as_json(self) -> dict[str, object]:
+        return {"cluster": self.cluster, "verdict": self.verdict, "checks": [c.as_json() for c in self.checks]}
