@@ -101,7 +101,7 @@ class NodePool(BlueprintModel):
     name: str = Field(pattern=DNS1123_LABEL, description="Pool name; nodes are named <pool>-<n>.")
     role: PoolRole = Field(
         default="compute",
-        description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: user access.",
+        description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: users.",
     )
     instance_type: str | None = Field(
         default=None, description="aws: EC2 instance type; the catalog supplies GPUs, EFA cards and NUMA."
@@ -134,7 +134,9 @@ class RoceSpec(BlueprintModel):
     dscp: int = Field(default=26, ge=0, le=63, description="DSCP value of RoCE traffic.")
     ecn: bool = Field(default=True, description="Enable ECN / DCQCN congestion control.")
     mtu: int = Field(default=4200, ge=1280, le=9216, description="Ethernet MTU of the RoCE interfaces.")
-    gid_index: int = Field(default=3, ge=0, le=255, description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX).")
+    gid_index: int = Field(
+        default=3, ge=0, le=255, description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX)."
+    )
     traffic_class: int = Field(
         default=106, ge=0, le=255, description="IB traffic class (NCCL_IB_TC); DSCP << 2 plus ECN bits."
     )
@@ -156,12 +158,19 @@ class Fabric(BlueprintModel):
     name: str = Field(pattern=DNS1123_LABEL)
     type: FabricType = Field(description="efa | infiniband | roce")
     nic: str | None = Field(
-        default=None, description="NIC/HCA model from the catalog, e.g. connectx-7; default from instance/fabric."
+        default=None,
+        description="NIC/HCA model from the catalog, e.g. connectx-7; default from instance/fabric.",
     )
-    link_gbps: int | None = Field(default=None, ge=1, le=1600, description="Per-rail line rate; default: catalog.")
-    rails_per_node: int | None = Field(default=None, ge=1, le=32, description="Rails per node; default: catalog.")
+    link_gbps: int | None = Field(
+        default=None, ge=1, le=1600, description="Per-rail line rate; default: catalog."
+    )
+    rails_per_node: int | None = Field(
+        default=None, ge=1, le=32, description="Rails per node; default: catalog."
+    )
     gpu_direct_rdma: bool = Field(default=True, description="GPUDirect RDMA (nvidia-peermem / dmabuf).")
-    hcas: list[str] | None = Field(default=None, description="Explicit HCA device names, e.g. [mlx5_0, mlx5_1].")
+    hcas: list[str] | None = Field(
+        default=None, description="Explicit HCA device names, e.g. [mlx5_0, mlx5_1]."
+    )
     roce: RoceSpec | None = Field(default=None, description="roce only: QoS settings.")
     infiniband: InfinibandSpec | None = Field(default=None, description="infiniband only.")
 
@@ -174,7 +183,9 @@ class Dpu(BlueprintModel):
 
     name: str = Field(pattern=DNS1123_LABEL)
     model: Literal["bluefield-2", "bluefield-3"]
-    mode: Literal["dpu", "nic"] = Field(default="nic", description="dpu: Arm cores own the NIC; nic: NIC mode.")
+    mode: Literal["dpu", "nic"] = Field(
+        default="nic", description="dpu: Arm cores own the NIC; nic: NIC mode."
+    )
 
 
 # --------------------------------------------------------------------------- storage
@@ -188,7 +199,9 @@ class Storage(BlueprintModel):
 
     name: str = Field(pattern=DNS1123_LABEL)
     type: StorageType
-    mount_path: str | None = Field(default=None, pattern=r"^/", description="Absolute mount point on the nodes.")
+    mount_path: str | None = Field(
+        default=None, pattern=r"^/", description="Absolute mount point on the nodes."
+    )
     retain: bool = Field(default=True, description="Keep the data on `down`.")
     capacity_gi_b: int | None = Field(
         default=None, alias="capacityGiB", ge=1, description="fsx-lustre: capacity in GiB."
@@ -203,8 +216,12 @@ class Storage(BlueprintModel):
     server: str | None = Field(default=None, description="nfs: server host.")
     export: str | None = Field(default=None, description="nfs: exported path.")
     mount_options: str | None = Field(default=None, description="Mount options, e.g. nfsvers=4.1.")
-    devices: list[str] | None = Field(default=None, description="local-nvme: devices; default all NVMe namespaces.")
-    raid_level: Literal[0, 1, 10] | None = Field(default=None, description="local-nvme: md RAID level (0 default).")
+    devices: list[str] | None = Field(
+        default=None, description="local-nvme: devices; default all NVMe namespaces."
+    )
+    raid_level: Literal[0, 1, 10] | None = Field(
+        default=None, description="local-nvme: md RAID level (0 default)."
+    )
     filesystem: Literal["xfs", "ext4"] = Field(default="xfs", description="local-nvme: file system.")
 
 
@@ -262,7 +279,9 @@ class Observability(BlueprintModel):
     dashboards: Literal["grafana", "none"] = "grafana"
     gpu_exporter: Literal["dcgm", "none"] = "dcgm"
     logs: Literal["loki", "none"] = "none"
-    alerts: bool = Field(default=True, description="Alert rules for GPU (XID, ECC, thermals) and fabric faults.")
+    alerts: bool = Field(
+        default=True, description="Alert rules for GPU (XID, ECC, thermals) and fabric faults."
+    )
 
 
 # --------------------------------------------------------------------------- tuning
@@ -315,11 +334,16 @@ class GpuBurnValidation(BlueprintModel):
     seconds: int = Field(default=300, ge=10, le=86_400)
 
 
+Collective = Literal["all_reduce", "all_gather", "reduce_scatter", "alltoall", "broadcast", "reduce"]
+
+
+def _default_collectives() -> list[Collective]:
+    return ["all_reduce"]
+
+
 class NcclValidation(BlueprintModel):
     enabled: bool = True
-    collectives: list[Literal["all_reduce", "all_gather", "reduce_scatter", "alltoall", "broadcast", "reduce"]] = (
-        Field(default_factory=lambda: ["all_reduce"])
-    )
+    collectives: list[Collective] = Field(default_factory=_default_collectives)
     min_bytes: str = Field(default="8", pattern=SIZE_PATTERN)
     max_bytes: str = Field(default="8G", pattern=SIZE_PATTERN)
     min_bus_bw_g_bps: float | Auto = Field(

@@ -124,3 +124,26 @@ class Catalog:
     dpus: dict[str, DpuModel] = field(default_factory=dict)
     nccl_variables: dict[str, NcclVariable] = field(default_factory=dict)
     nccl_expectations: tuple[NcclExpectation, ...] = ()
+    expectations: Expectations = field(default_factory=lambda: Expectations())
+
+
+@dataclass(frozen=True)
+class FabricEfficiency:
+    """Multi-node NCCL bus bandwidth as a fraction of a node's total RDMA bandwidth (rails x link / 8)."""
+
+    fabric: str
+    efficiency: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """Derived expectations that are factors, not per-model tables (``expectations.yaml``)."""
+
+    fabric_efficiency: dict[str, FabricEfficiency] = field(default_factory=dict)
+    rdma_efficiency: float = 0.92
+    """ib_write_bw average as a fraction of the line rate."""
+    rdma_source: str = ""
+    cpu_gloo_busbw_gbps: float = 0.1
+    """Floor of the CPU-fallback gloo all-reduce (provider local / no GPU)."""
+    cpu_source: str = ""

@@ -69,6 +69,15 @@ class FabricPlan(PlanModel):
     sharp: bool = False
 
 
+class NetworkInterfacePlan(PlanModel):
+    """aws: one network interface the launch template attaches (the catalog's documented layout)."""
+
+    network_card_index: int
+    device_index: int
+    kind: Literal["interface", "efa", "efa-only"]
+    """interface: ENA only; efa: EFA with ENA; efa-only: EFA without an IP address."""
+
+
 class PoolPlan(PlanModel):
     """One node pool, fully resolved."""
 
@@ -97,6 +106,12 @@ class PoolPlan(PlanModel):
     taints: tuple[Taint, ...]
     hourly_usd_per_node: float | None
     """Estimated; None where unknown (onprem, local)."""
+    network_interfaces: tuple[NetworkInterfacePlan, ...] = ()
+    """aws: the interfaces to attach (EFA layout for full bandwidth); empty elsewhere."""
+    local_nvme_gib: int = 0
+    """Instance-store NVMe per node (aws, from the catalog); 0 where none or unknown."""
+    cost_note: str = ""
+    """How ``hourly_usd_per_node`` was estimated (on-demand list price, spot/capacity-block caveats)."""
 
     @property
     def gpus_per_node(self) -> int:

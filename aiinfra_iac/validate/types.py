@@ -54,4 +54,8 @@ class Verdict:
         return ("pass", "warn", "fail")[worst]  # type: ignore[return-value]
 
     def as_json(self) -> dict[str, object]:
-        return {"cluster": self.cluster, "verdict": self.verdict, "checks": [c.as_json() for c in self.checks]}
+        return {
+            "cluster": self.cluster,
+            "verdict": self.verdict,
+            "checks": [c.as_json() for c in self.checks],
+        }

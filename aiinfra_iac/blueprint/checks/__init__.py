@@ -1,0 +1,56 @@
+"""Cross-field and catalog checks of a loaded blueprint, one module per domain.
+
+Every rule has a stable ID (``AI1xx``) and a fixed level; see each module. ``run_checks``
+runs them all and returns ``Problem``s (errors and warnings) with file and line.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from aiinfra_iac.blueprint.checks import (
+    fabrics,
+    names,
+    pools,
+    provider,
+    scheduler,
+    storage,
+    tuning,
+    validation,
+)
+from aiinfra_iac.blueprint.checks.base import Context, Rule, execute, format_loc, rule_of
+from aiinfra_iac.errors import Problem
+
+if TYPE_CHECKING:
+    from aiinfra_iac.blueprint.loader import LoadedBlueprint
+    from aiinfra_iac.catalog.types import Catalog
+
+MODULES: tuple[ModuleType, ...] = (provider, names, pools, fabrics, storage, scheduler, tuning, validation)
+
+
+def _collect(modules: tuple[ModuleType, ...]) -> tuple[Rule, ...]:
+    found = [r for module in modules for value in vars(module).values() if (r := rule_of(value)) is not None]
+    return tuple(sorted(found, key=lambda r: r.id))
+
+
+RULES: tuple[Rule, ...] = _collect(MODULES)
+
+
+def run_checks(loaded: LoadedBlueprint, catalog: Catalog | None = None) -> list[Problem]:
+    """Run every rule on ``loaded``; errors first, then warnings, each ordered by file and line."""
+    if catalog is None:
+        from aiinfra_iac.catalog import load_catalog
+
+        catalog = load_catalog()
+    ctx = Context(loaded.blueprint, catalog)
+    problems = []
+    for found in RULES:
+        for actual, finding, file, line in execute(found, ctx, loaded.locate):
+            problems.append(
+                Problem(actual.id, format_loc(finding.loc), finding.message, file, line, actual.level)
+            )
+    return sorted(problems, key=lambda p: (p.level != "error", p.file or "", p.line or 0, p.id))
+
+
+__all__ = ["MODULES", "RULES", "run_checks"]

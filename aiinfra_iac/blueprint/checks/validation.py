@@ -1,0 +1,100 @@
+"""Validation-threshold checks: thresholds the hardware cannot reach, inconsistent rules.
+
+Physical ceilings (GB/s of nccl-tests bus bandwidth):
+
+* inside a node, bus bandwidth cannot exceed one direction of a GPU's NVLink bandwidth
+  (the catalog's ``nvlink_gbps`` is the bidirectional total, so half of it) where all GPUs
+  share NVSwitch (or a bridged pair); other GPUs are capped at PCIe 5.0 x16, 64 GB/s per
+  direction;
+* across nodes (``multiNode``), ring all-reduce moves every byte through the node's NICs
+  once per direction, so bus bandwidth cannot exceed the node's aggregate line rate
+  (rails x linkGbps / 8), doubled with SHARP in-network reduction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aiinfra_iac.blueprint.checks.base import Context, Finding, rule
+from aiinfra_iac.blueprint.models import Fabric, NodePool
+
+PCIE5_X16_GBPS = 64.0
+_VALIDATION = ("spec", "validation")
+
+
+def rail_rate_gbps(ctx: Context, fabric: Fabric, pool: NodePool) -> tuple[float, int] | None:
+    """(per-rail Gb/s, rails per node) of a pool on a fabric, where the blueprint or catalog knows it."""
+    instance = ctx.instance(pool)
+    link: float | None = fabric.link_gbps
+    rails = fabric.rails_per_node
+    if instance is not None and instance.efa_interfaces:
+        link = link or instance.network_gbps / instance.efa_interfaces
+        rails = rails or instance.efa_interfaces
+    if link is None and fabric.nic and (nic := ctx.catalog.nics.get(fabric.nic)) is not None:
+        link = nic.line_rate_gbps
+    if link is None:
+        return None
+    return link, rails or 1
+
+
+@rule("AI180", "error", "warnBelow lower than failBelow")
+def rules_ordered(ctx: Context) -> Iterator[Finding]:
+    rules = ctx.blueprint.spec.validation.rules
+    if rules.warn_below < rules.fail_below:
+        yield Finding(
+            (*_VALIDATION, "rules", "warnBelow"),
+            f"warnBelow ({rules.warn_below}) must be at least failBelow ({rules.fail_below}): a result "
+            "would fail before it could warn; e.g. failBelow: 0.90, warnBelow: 0.95",
+        )
+
+
+@rule("AI181", "error", "NCCL bandwidth threshold above what the hardware can reach")
+def nccl_threshold_reachable(ctx: Context) -> Iterator[Finding]:
+    nccl = ctx.blueprint.spec.validation.nccl
+    wanted = nccl.min_bus_bw_g_bps
+    if wanted == "auto" or not nccl.enabled:
+        return
+    for _, pool in ctx.pools():
+        gpu = ctx.pool_gpu(pool)
+        if gpu is None:
+            continue
+        model, count = gpu
+        if model.nvlink_gbps > 0 and (model.nvswitch or count <= 2):
+            ceiling = model.nvlink_gbps / 2
+            reason = f"{model.id} NVLink {ceiling:g} GB/s per direction"
+        else:
+            ceiling = PCIE5_X16_GBPS
+            reason = f"{count} x {model.id} talk over PCIe 5.0 x16 ({PCIE5_X16_GBPS:g} GB/s)"
+        found = ctx.fabric(pool.fabric)
+        rate = rail_rate_gbps(ctx, found[1], pool) if found is not None else None
+        if nccl.multi_node and (pool.count or len(pool.hosts or [])) > 1 and found is not None and rate:
+            sharp = found[1].infiniband is not None and found[1].infiniband.sharp
+            network = rate[0] * rate[1] / 8 * (2 if sharp else 1)
+            if network < ceiling:
+                ceiling = network
+                reason = f"{rate[1]} x {rate[0]:g} Gb/s rails = {network:g} GB/s per node across nodes"
+        if float(wanted) > ceiling:
+            yield Finding(
+                (*_VALIDATION, "nccl", "minBusBwGBps"),
+                f"{wanted:g} GB/s is above what pool '{pool.name}' can physically reach ({reason}); "
+                "use minBusBwGBps: auto (catalog expectation) or a value below the ceiling",
+            )
+            return
+
+
+@rule("AI182", "error", "RDMA threshold above the link rate")
+def rdma_threshold_reachable(ctx: Context) -> Iterator[Finding]:
+    rdma = ctx.blueprint.spec.validation.rdma
+    if rdma.min_gbps == "auto" or not rdma.enabled:
+        return
+    for _, pool in ctx.pools():
+        found = ctx.fabric(pool.fabric)
+        rate = rail_rate_gbps(ctx, found[1], pool) if found is not None else None
+        if rate is not None and float(rdma.min_gbps) > rate[0]:
+            yield Finding(
+                (*_VALIDATION, "rdma", "minGbps"),
+                f"{rdma.min_gbps:g} Gb/s per rail is above the {rate[0]:g} Gb/s link rate of pool "
+                f"'{pool.name}'; "
+                "use minGbps: auto or a lower value",
+            )
+            return

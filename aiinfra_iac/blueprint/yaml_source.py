@@ -1,0 +1,113 @@
+"""Read one YAML file into plain Python data plus the line of every key and list item.
+
+ruamel.yaml's round-trip loader keeps the position of each key (``CommentedMap.lc``) and
+item (``CommentedSeq.lc``); we copy them into a :class:`Node` tree so later stages (the
+``extends:`` merge, the locator) never touch ruamel types. Duplicate keys are rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiinfra_iac.errors import BlueprintError, Problem, UsageError
+
+
+@dataclass
+class Node:
+    """A YAML value with the file and 1-based line it was written on.
+
+    ``value`` is ``dict[str, Node]``, ``list[Node]`` or a plain scalar.
+    """
+
+    value: Any
+    file: str
+    line: int | None
+
+
+class UnreadableFileError(UsageError):
+    """A blueprint file that cannot be read at all (exit 2); carries its AI008 problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.file}: {problem.id} {problem.message}")
+
+
+def read_text(path: Path) -> str:
+    """Return the file's text or raise :class:`UnreadableFileError` (AI008)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise UnreadableFileError(
+            Problem("AI008", "", f"cannot read the blueprint file: {reason}", str(path), None)
+        ) from error
+
+
+def parse_yaml(text: str, file: str) -> Node:
+    """Parse ``text`` into a :class:`Node` tree; invalid YAML raises ``BlueprintError`` (AI001)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        document = yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(part for part in (error.context, error.problem) if part)
+        duplicate = re.search(r'found duplicate key "([^"]*)"', what)
+        if duplicate:
+            what = f"duplicate key '{duplicate.group(1)}': a key may appear only once in a mapping"
+        raise BlueprintError([Problem("AI001", "", f"invalid YAML: {what}", file, line)]) from None
+    except YAMLError as error:
+        raise BlueprintError([Problem("AI001", "", f"invalid YAML: {error}", file, None)]) from None
+    return _to_node(document, file, 1)
+
+
+def load_yaml_file(path: Path) -> Node:
+    """Read and parse one YAML file."""
+    return parse_yaml(read_text(path), str(path))
+
+
+def _to_node(value: Any, file: str, line: int | None) -> Node:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, CommentedMap):
+        items: dict[str, Node] = {}
+        for key, item in value.items():
+            key_line = value.lc.key(key)[0] + 1
+            items[str(key) if not isinstance(key, str) else key] = _to_node(item, file, key_line)
+        return Node(items, file, line)
+    if isinstance(value, CommentedSeq):
+        elements = [_to_node(item, file, value.lc.item(i)[0] + 1) for i, item in enumerate(value)]
+        return Node(elements, file, line)
+    return Node(_plain_scalar(value), file, line)
+
+
+def _plain_scalar(value: Any) -> Any:
+    """ruamel's scalar subclasses (ScalarFloat, ScalarBoolean, …) as the plain built-in types."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        # ruamel's ScalarBoolean subclasses int
+        return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+def to_plain(node: Node) -> Any:
+    """The node tree as plain dicts, lists and scalars."""
+    if isinstance(node.value, dict):
+        return {key: to_plain(child) for key, child in node.value.items()}
+    if isinstance(node.value, list):
+        return [to_plain(child) for child in node.value]
+    return node.value

@@ -1,0 +1,46 @@
+"""``aiinfra diff FILE [--detailed-exitcode] [--state-dir DIR]``: desired vs deployed.
+
+Two comparisons: the cloud/Kubernetes side (a Pulumi preview of the stack) and the node
+configuration (the configure stage in Ansible check mode). Exit codes: 0 no error (and, with
+``--detailed-exitcode``, no changes), 1 error, 2 changes present (only with
+``--detailed-exitcode``) or a usage error / missing tool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aiinfra_iac.commands._common import fail, stderr_console, stdout_console
+from aiinfra_iac.errors import EXIT_CHANGES_PRESENT, EXIT_OK, AiinfraError
+
+
+def command(
+    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none).")
+    ] = False,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option("--state-dir", help="Pulumi state (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state)."),
+    ] = None,
+) -> None:
+    """Show what differs between the blueprint and the cluster (0 none, 1 error, 2 changes)."""
+    from aiinfra_iac.commands._planload import load_plan
+
+    err = stderr_console()
+    out = stdout_console()
+    try:
+        from aiinfra_iac.provision.diffing import diff_cluster
+
+        plan = load_plan(file, err)
+        report = diff_cluster(plan, state=state_dir, console=err)
+    except AiinfraError as error:
+        fail(error)
+    for line in report.lines():
+        out.print(line, highlight=False)
+    if detailed_exitcode and report.changes_present:
+        raise typer.Exit(EXIT_CHANGES_PRESENT)
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,73 @@
+"""``aiinfra down FILE [--yes] [--state-dir DIR]``: destroy what ``up`` created.
+
+Storage with ``retain: true`` (the default) is protected in the stack and kept: the destroy
+runs with ``excludeProtected`` and the kept file systems and buckets are listed by name.
+On-prem and local clusters have nothing to destroy; the stage record is reset either way.
+Exit codes: 0 destroyed, 1 failed, 2 usage or a missing tool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aiinfra_iac.commands._common import fail, stderr_console
+from aiinfra_iac.errors import EXIT_OK, AiinfraError
+
+
+def command(
+    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
+        ),
+    ] = None,
+) -> None:
+    """Destroy a cluster; storage with retain: true is kept and listed (0 ok, 1 failed)."""
+    from aiinfra_iac.commands._planload import load_plan
+    from aiinfra_iac.commands.up import confirm_or_exit
+
+    err = stderr_console()
+    try:
+        from aiinfra_iac.provision.common import retained_storage
+        from aiinfra_iac.provision.engine import (
+            Engine,
+            require_passphrase,
+            require_pulumi_cli,
+        )
+        from aiinfra_iac.provision.engine import (
+            state_dir as resolve,
+        )
+        from aiinfra_iac.provision.providers import provider_for
+        from aiinfra_iac.provision.stages import StageRecord
+
+        plan = load_plan(file, err)
+        provider = provider_for(plan)
+        state = resolve(state_dir)
+        if not provider.creates_cloud_resources:
+            StageRecord.load(state, plan).reset()
+            err.print(
+                f"{plan.name}: provider {plan.provider.type} provisions no resources; nothing to destroy."
+            )
+            raise typer.Exit(EXIT_OK)
+        require_pulumi_cli()
+        require_passphrase()
+        kept = retained_storage(plan)
+        keeping = f"; keeps {', '.join(kept)}" if kept else ""
+        confirm_or_exit(f"Destroy {plan.name}{keeping}?", yes)
+        engine = Engine(plan, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False))
+        summary, kept = engine.destroy()
+        StageRecord.load(state, plan).reset()
+    except AiinfraError as error:
+        fail(error)
+    err.print(f"{plan.name}: destroyed ({summary.describe()}).")
+    if kept:
+        err.print(
+            f"kept (retain: true): {', '.join(kept)} — delete them in AWS when the data is no longer needed."
+        )
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,106 @@
+"""``aiinfra up FILE [--yes] [--only provision|configure|validate] [--state-dir DIR]``.
+
+Provision (Pulumi) → configure (Ansible) → validate (GPU/NCCL/RDMA), resumable: the stages
+that finished for this blueprint are recorded in the state folder and skipped next time
+(until the blueprint changes or ``aiinfra down`` runs); ``--only`` runs one stage regardless.
+Exit codes: 0 validated (or the chosen stage done), 1 failed, 2 usage or a missing tool.
+Progress goes to stderr; the verdict table goes to stdout.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aiinfra_iac.commands._common import fail, stderr_console, stdout_console
+from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+
+
+class OnlyStage(enum.StrEnum):
+    provision = "provision"
+    configure = "configure"
+    validate = "validate"
+
+
+def confirm_or_exit(question: str, yes: bool) -> None:
+    """Ask on a terminal; without one, insist on --yes (exit 2)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask for confirmation on: run again with --yes to proceed without asking."
+        )
+    if not typer.confirm(question, default=False, err=True):
+        typer.echo("aborted: nothing was changed.", err=True)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def command(
+    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    only: Annotated[
+        OnlyStage | None, typer.Option("--only", help="Run only this stage (ignores what finished before).")
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
+        ),
+    ] = None,
+) -> None:
+    """Provision, configure and validate a cluster (0 validated, 1 failed, 2 usage/missing tool)."""
+    from aiinfra_iac.commands._planload import load_plan
+
+    err = stderr_console()
+    try:
+        from aiinfra_iac.provision.engine import (
+            Engine,
+            require_passphrase,
+            require_pulumi_cli,
+        )
+        from aiinfra_iac.provision.engine import (
+            state_dir as resolve,
+        )
+        from aiinfra_iac.provision.pipeline import Pipeline
+        from aiinfra_iac.provision.providers import provider_for
+        from aiinfra_iac.provision.stages import STAGES
+
+        plan = load_plan(file, err)
+        provider = provider_for(plan)
+        stages = (only.value,) if only else STAGES
+        needs_stack = provider.creates_cloud_resources and (
+            "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
+        )
+        if needs_stack:
+            require_pulumi_cli()
+            require_passphrase()
+        state = resolve(state_dir)
+        confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
+        pipeline = Pipeline(
+            plan,
+            state=state,
+            console=err,
+            engine_factory=lambda p: Engine(
+                p, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False)
+            ),
+        )
+        outcome = pipeline.run(stages, resume=only is None)
+    except AiinfraError as error:
+        fail(error)
+    if outcome.verdict is not None:
+        from aiinfra_iac.validate.reports.table import print_verdict
+
+        print_verdict(outcome.verdict, stdout_console())
+    if outcome.failed:
+        err.print(f"{plan.name} is provisioned and configured but did not pass validation.")
+        raise typer.Exit(EXIT_FAILED)
+    if not outcome.ran:
+        err.print(f"{plan.name}: every stage finished earlier; nothing left to run.")
+    else:
+        err.print(f"{plan.name}: {', '.join(outcome.ran)} finished.")
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,56 @@
+"""Which Ansible roles apply to a pool, in the order ``roles/site.yml`` applies them."""
+
+from __future__ import annotations
+
+from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
+
+ROLE_ORDER: tuple[str, ...] = (
+    "host_tuning",
+    "nvidia_driver",
+    "rdma_infiniband",
+    "roce",
+    "efa",
+    "bluefield_dpu",
+    "nccl",
+    "storage_client",
+    "slurm",
+    "validation_tools",
+    "observability",
+)
+"""Every role the configure stage knows; drivers before fabrics, fabrics before NCCL and tools."""
+
+MOUNTED_STORAGE_TYPES = frozenset({"fsx-lustre", "nfs", "local-nvme"})
+"""Storage types a node mounts; s3 buckets are reached over HTTPS and need no client role."""
+
+
+def configures_nodes(plan: ClusterPlan) -> bool:
+    """False on an existing Kubernetes cluster: there the GPU and Network Operators own the nodes."""
+    return plan.provider.type != "kubernetes"
+
+
+def roles_for_pool(plan: ClusterPlan, pool: PoolPlan) -> list[str]:
+    """The roles applied to ``pool``, in :data:`ROLE_ORDER`."""
+    if not configures_nodes(plan):
+        return []
+    has_gpu = pool.gpu is not None and pool.gpu.count > 0
+    fabric_type = pool.fabric.type if pool.fabric else None
+    mounted = {s.name for s in plan.storage if s.type in MOUNTED_STORAGE_TYPES}
+    wanted = {
+        "host_tuning": True,
+        "nvidia_driver": has_gpu and plan.tuning.driver.managed_by == "host",
+        "rdma_infiniband": fabric_type == "infiniband",
+        "roce": fabric_type == "roce",
+        "efa": fabric_type == "efa",
+        "bluefield_dpu": pool.dpu is not None,
+        "nccl": has_gpu,
+        "storage_client": any(name in mounted for name in pool.storage),
+        "slurm": plan.scheduler.type == "slurm",
+        "validation_tools": has_gpu and pool.role == "compute",
+        "observability": _observability_applies(plan, has_gpu),
+    }
+    return [role for role in ROLE_ORDER if wanted[role]]
+
+
+def _observability_applies(plan: ClusterPlan, has_gpu: bool) -> bool:
+    obs = plan.observability
+    return obs.metrics != "none" or obs.alerts or (has_gpu and obs.gpu_exporter != "none")

@@ -1,0 +1,258 @@
+"""Map ClusterPlan facts onto each role's variables (names from ``roles/<role>/meta/argument_specs.yml``).
+
+Every variable is prefixed with its role's name; ``tests/configure`` checks each name against the
+role's argument spec so a typo fails a test instead of being silently ignored by Ansible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiinfra_iac.blueprint.models import RoceSpec
+from aiinfra_iac.configure.hostlist import compress
+from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
+
+RoleVars = dict[str, object]
+
+
+@dataclass(frozen=True)
+class RoleContext:
+    """Facts known only after provisioning, passed in by the caller."""
+
+    storage_endpoints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """fsx-lustre storage name → provision outputs ``{"dnsName", "mountName"}``."""
+
+
+def host_tuning_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    host = plan.tuning.host
+    return {
+        "host_tuning_cpu_governor": host.cpu_governor,
+        "host_tuning_numa_balancing": host.numa_balancing,
+        "host_tuning_iommu_passthrough": host.iommu_passthrough,
+        "host_tuning_hugepages_2m": host.hugepages_2m,
+        "host_tuning_transparent_hugepages": host.transparent_hugepages,
+        "host_tuning_irq_affinity": host.irq_affinity,
+        "host_tuning_reboot": host.reboot,
+    }
+
+
+def nvidia_driver_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    driver = plan.tuning.driver
+    dcgm_checks = any(c.kind == "dcgm" and c.pool == pool.name for c in plan.validation)
+    return {
+        "nvidia_driver_managed_by": driver.managed_by,
+        "nvidia_driver_branch": driver.branch,
+        "nvidia_driver_open": driver.open,
+        "nvidia_driver_fabricmanager": bool(pool.gpu and pool.gpu.nvswitch),
+        "nvidia_driver_peermem": bool(pool.fabric and pool.fabric.gpu_direct_rdma),
+        "nvidia_driver_dcgm": plan.observability.gpu_exporter == "dcgm" or dcgm_checks,
+        "nvidia_driver_reboot": plan.tuning.host.reboot,
+    }
+
+
+def rdma_infiniband_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    fabric = pool.fabric
+    return {"rdma_infiniband_subnet_manager": (fabric.subnet_manager if fabric else None) or "switch"}
+
+
+def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    roce = (pool.fabric.roce if pool.fabric else None) or RoceSpec()
+    return {
+        "roce_pfc_priority": roce.pfc_priority,
+        "roce_dscp": roce.dscp,
+        "roce_ecn": roce.ecn,
+        "roce_mtu": roce.mtu,
+        "roce_gid_index": roce.gid_index,
+        "roce_traffic_class": roce.traffic_class,
+    }
+
+
+def efa_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    return {}
+
+
+def bluefield_dpu_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    return {}
+
+
+def nccl_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    efa = pool.fabric is not None and pool.fabric.type == "efa"
+    return {
+        "nccl_env": dict(pool.nccl_env),
+        # Where the GPU Operator owns the driver, jobs bring NCCL in their containers: write the
+        # configuration and environment only.
+        "nccl_install": plan.tuning.driver.managed_by == "host",
+        "nccl_version": plan.tuning.nccl.version or "",
+        # EFA needs the aws-ofi-nccl net plugin (installed by the efa role) on NCCL's library path.
+        "nccl_plugin": "aws-ofi-nccl" if efa else "none",
+    }
+
+
+def storage_client_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    nfs: list[dict[str, object]] = []
+    lustre: list[dict[str, object]] = []
+    nvme: list[dict[str, object]] = []
+    for storage in plan.storage:
+        if storage.name not in pool.storage or storage.mount_path is None:
+            continue
+        if storage.type == "nfs" and storage.server and storage.export:
+            entry: dict[str, object] = {
+                "name": storage.name,
+                "server": storage.server,
+                "export": storage.export,
+                "path": storage.mount_path,
+            }
+            if storage.mount_options:
+                entry["options"] = storage.mount_options
+            nfs.append(entry)
+        elif storage.type == "fsx-lustre":
+            endpoint = ctx.storage_endpoints.get(storage.name, {})
+            if endpoint.get("dnsName") and endpoint.get("mountName"):
+                entry = {
+                    "name": storage.name,
+                    "dns_name": endpoint["dnsName"],
+                    "mount_name": endpoint["mountName"],
+                    "path": storage.mount_path,
+                }
+                if storage.mount_options:
+                    entry["options"] = storage.mount_options
+                lustre.append(entry)
+        elif storage.type == "local-nvme":
+            nvme.append(
+                {
+                    "name": storage.name,
+                    "path": storage.mount_path,
+                    "devices": list(storage.devices or []),
+                    "raid_level": storage.raid_level if storage.raid_level is not None else 0,
+                    "filesystem": storage.filesystem,
+                }
+            )
+    return {
+        "storage_client_nfs_mounts": nfs,
+        "storage_client_lustre_mounts": lustre,
+        "storage_client_local_nvme": nvme,
+    }
+
+
+def unmounted_lustre(plan: ClusterPlan, storage_endpoints: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """fsx-lustre storage mounted by some pool whose DNS/mount name is not known yet (before provisioning)."""
+    wanted = {name for pool in plan.pools for name in pool.storage}
+    return [
+        s.name
+        for s in plan.storage
+        if s.type == "fsx-lustre"
+        and s.name in wanted
+        and not (
+            storage_endpoints.get(s.name, {}).get("dnsName")
+            and storage_endpoints.get(s.name, {}).get("mountName")
+        )
+    ]
+
+
+def gres_type(gpu_model: str) -> str:
+    """Slurm GRES type of a canonical GPU model: ``H100-SXM`` → ``h100``, ``L40S`` → ``l40s``."""
+    return gpu_model.split("-")[0].lower()
+
+
+def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
+    nodes: list[dict[str, object]] = []
+    for pool in plan.pools:
+        if pool.role != "compute" or not pool.hosts:
+            continue
+        node: dict[str, object] = {"name": compress(pool.hosts), "gpus": pool.gpus_per_node}
+        if pool.gpu:
+            node["gpu_type"] = gres_type(pool.gpu.model)
+        if pool.vcpus:
+            node["cpus"] = pool.vcpus
+        if pool.memory_gib:
+            # RealMemory above what slurmd measures drains the node: leave 5 % for the kernel and firmware.
+            node["real_memory"] = int(pool.memory_gib * 1024 * 0.95)
+        features = [f for f in (node.get("gpu_type"), pool.fabric.type if pool.fabric else None) if f]
+        if features:
+            node["features"] = features
+        nodes.append(node)
+    return nodes
+
+
+def _slurm_partitions(plan: ClusterPlan) -> list[dict[str, object]]:
+    configured = plan.scheduler.slurm.partitions if plan.scheduler.slurm else None
+    by_name = {p.name: p for p in plan.pools}
+    mapping = configured or {p.name: [p.name] for p in plan.pools if p.role == "compute"}
+    partitions: list[dict[str, object]] = []
+    for index, (name, pools) in enumerate(mapping.items()):
+        hosts = [h for pool_name in pools if pool_name in by_name for h in by_name[pool_name].hosts]
+        if hosts:
+            partitions.append({"name": name, "nodes": compress(hosts), "default": index == 0})
+    return partitions
+
+
+def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
+    """One leaf switch per pool on a fabric, one top switch per fabric joining its pools' leaves."""
+    switches: list[dict[str, object]] = []
+    for fabric in plan.fabrics:
+        leaves = [p for p in plan.pools if p.fabric and p.fabric.name == fabric.name and p.hosts]
+        if not leaves:
+            continue
+        for pool in leaves:
+            switches.append({"name": f"{fabric.name}-{pool.name}", "nodes": compress(pool.hosts)})
+        switches.append(
+            {"name": fabric.name, "switches": ",".join(f"{fabric.name}-{p.name}" for p in leaves)}
+        )
+    return switches
+
+
+def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    slurm = plan.scheduler.slurm
+    topology = _slurm_topology(plan)
+    return {
+        "slurm_cluster_name": plan.name,
+        "slurm_node_role": pool.role,
+        "slurm_controller_hosts": [h for p in plan.pools if p.role == "controller" for h in p.hosts],
+        "slurm_nodes": _slurm_nodes(plan),
+        "slurm_partitions": _slurm_partitions(plan),
+        "slurm_gpu_count": pool.gpus_per_node,
+        "slurm_gpu_type": gres_type(pool.gpu.model) if pool.gpu else "",
+        "slurm_topology": "tree" if topology else "none",
+        "slurm_topology_switches": topology,
+        "slurm_pyxis": bool(slurm and slurm.pyxis),
+        # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
+        # other nodes, so no secret ever passes through the inventory.
+    }
+
+
+def validation_tools_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    return {}
+
+
+def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
+    obs = plan.observability
+    fabric = pool.fabric
+    return {
+        "observability_node_exporter": obs.metrics == "prometheus",
+        "observability_dcgm_exporter": pool.gpus_per_node > 0 and obs.gpu_exporter == "dcgm",
+        "observability_alerts": obs.alerts,
+        "observability_cluster": plan.name,
+        "observability_pool": pool.name,
+        "observability_gpu_count": pool.gpus_per_node,
+        "observability_nvlink": bool(pool.gpu and pool.gpu.nvswitch),
+        "observability_fabric_type": fabric.type if fabric else "none",
+        "observability_fabric_devices": [r.device for r in pool.rails]
+        if fabric and fabric.type != "efa"
+        else [],
+    }
+
+
+ROLE_VARS: dict[str, Callable[[ClusterPlan, PoolPlan, RoleContext], RoleVars]] = {
+    "host_tuning": host_tuning_vars,
+    "nvidia_driver": nvidia_driver_vars,
+    "rdma_infiniband": rdma_infiniband_vars,
+    "roce": roce_vars,
+    "efa": efa_vars,
+    "bluefield_dpu": bluefield_dpu_vars,
+    "nccl": nccl_vars,
+    "storage_client": storage_client_vars,
+    "slurm": slurm_vars,
+    "validation_tools": validation_tools_vars,
+    "observability": observability_vars,
+}

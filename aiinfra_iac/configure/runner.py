@@ -1,0 +1,110 @@
+"""Run ``roles/site.yml`` through ansible-runner (imported lazily) against a written inventory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiinfra_iac.errors import MissingToolError
+
+ANSIBLE_INSTALL_HINT = (
+    "install it with `pip install ansible-core ansible-runner` (or `apt-get install ansible`)"
+)
+DEFAULT_FORKS_MAX = 100
+
+
+@dataclass(frozen=True)
+class RunnerOutcome:
+    """What ansible-runner reported: its status, return code and where its artifacts are."""
+
+    status: str
+    rc: int
+    artifact_dir: Path
+
+
+def find_ansible_playbook() -> Path:
+    """``ansible-playbook`` beside this Python (a venv) or on PATH; MissingToolError when absent."""
+    beside = Path(sys.executable).with_name("ansible-playbook")
+    if beside.exists():
+        return beside
+    found = shutil.which("ansible-playbook")
+    if found is None:
+        raise MissingToolError("ansible-playbook", ANSIBLE_INSTALL_HINT)
+    return Path(found)
+
+
+def forks_for(host_count: int) -> int:
+    """Forks: ``AIINFRA_ANSIBLE_FORKS`` when set, else one per host up to 100."""
+    configured = os.environ.get("AIINFRA_ANSIBLE_FORKS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(DEFAULT_FORKS_MAX, host_count))
+
+
+def write_inventory(private_data_dir: Path, inventory: Mapping[str, Any]) -> Path:
+    """Write the inventory as JSON (read by Ansible's yaml plugin), readable by the owner only."""
+    inv_dir = private_data_dir / "inventory"
+    inv_dir.mkdir(parents=True, exist_ok=True)
+    path = inv_dir / "hosts.json"
+    tmp = path.with_suffix(".json.tmp")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        json.dump(inventory, handle, separators=(",", ":"))
+    tmp.replace(path)
+    return path
+
+
+def run_playbook(
+    *,
+    private_data_dir: Path,
+    playbook: Path,
+    roles_dir: Path,
+    inventory_path: Path,
+    forks: int,
+    check: bool,
+    event_handler: Callable[[dict[str, Any]], bool],
+    extra_env: Mapping[str, str] | None = None,
+) -> RunnerOutcome:
+    """One ``ansible-playbook`` run; the caller judges the hosts from the events."""
+    ansible_playbook = find_ansible_playbook()
+    try:
+        import ansible_runner
+    except ImportError as exc:
+        raise MissingToolError("ansible-runner", ANSIBLE_INSTALL_HINT) from exc
+
+    env = {
+        "PATH": f"{ansible_playbook.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_ROLES_PATH": str(roles_dir),
+        "ANSIBLE_FORKS": str(forks),
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCAL_TEMP": str(private_data_dir / "tmp"),
+    }
+    env.update(extra_env or {})
+    cmdline = "--check --diff" if check else "--diff"
+    runner = ansible_runner.run(
+        private_data_dir=str(private_data_dir),
+        project_dir=str(playbook.parent),
+        playbook=str(playbook),
+        inventory=str(inventory_path),
+        envvars=env,
+        forks=forks,
+        cmdline=cmdline,
+        event_handler=event_handler,
+        quiet=True,
+        rotate_artifacts=5,
+    )
+    artifact_dir = Path(runner.config.artifact_dir)
+    return RunnerOutcome(
+        status=str(runner.status),
+        rc=int(runner.rc if runner.rc is not None else -1),
+        artifact_dir=artifact_dir,
+    )

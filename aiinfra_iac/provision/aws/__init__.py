@@ -1,0 +1,1 @@
+"""AWS components: network, identities, node pools, EKS and storage."""

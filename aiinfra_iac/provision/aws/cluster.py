@@ -1,0 +1,142 @@
+"""``AwsCluster``: the whole AWS side of a blueprint, composed from the smaller components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from aiinfra_iac.errors import ProvisionError
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision.aws.eks import EksControlPlane, EksControlPlaneArgs
+from aiinfra_iac.provision.aws.iam import EKS_NODE_POLICIES, SSM_CORE, NodeIdentity, NodeIdentityArgs
+from aiinfra_iac.provision.aws.network import ClusterNetwork, ClusterNetworkArgs
+from aiinfra_iac.provision.aws.nodes import NodePool, NodePoolArgs, pool_mode
+from aiinfra_iac.provision.aws.storage import (
+    BucketStorage,
+    BucketStorageArgs,
+    LustreStorage,
+    LustreStorageArgs,
+)
+from aiinfra_iac.provision.common import cloud_storage, cluster_tags
+from aiinfra_iac.provision.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
+from aiinfra_iac.provision.kubernetes.values import kubernetes_settings
+
+
+@dataclass(frozen=True)
+class AwsClusterArgs:
+    plan: ClusterPlan
+
+
+class AwsCluster(pulumi.ComponentResource):
+    TYPE = "aiinfra:aws:Cluster"
+
+    def __init__(self, name: str, args: AwsClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        plan = args.plan
+        provider = plan.provider
+        if not provider.region or not provider.availability_zone:
+            raise ProvisionError(
+                "spec.provider.region and spec.provider.availabilityZone are required for aws"
+            )
+        child = pulumi.ResourceOptions(parent=self)
+        tags = cluster_tags(plan)
+        on_eks = plan.scheduler.type == "kubernetes"
+
+        self.network = ClusterNetwork(
+            f"{name}-net",
+            ClusterNetworkArgs(
+                availability_zone=provider.availability_zone, control_plane_subnet=on_eks, tags=tags
+            ),
+            opts=child,
+        )
+        subnet_id = self.network.node_subnet.id
+        security_group_id = self.network.efa_security_group.id
+
+        buckets: list[BucketStorage] = []
+        self.storage: dict[str, pulumi.ComponentResource] = {}
+        for storage in cloud_storage(plan):
+            if storage.type == "fsx-lustre":
+                self.storage[storage.name] = LustreStorage(
+                    f"{name}-{storage.name}",
+                    LustreStorageArgs(
+                        storage=storage, subnet_id=subnet_id, security_group_id=security_group_id, tags=tags
+                    ),
+                    opts=child,
+                )
+            else:
+                bucket = BucketStorage(
+                    f"{name}-{storage.name}",
+                    BucketStorageArgs(
+                        storage=storage,
+                        bucket_name=storage.bucket or f"{plan.name}-{storage.name}",
+                        tags=tags,
+                    ),
+                    opts=child,
+                )
+                buckets.append(bucket)
+                self.storage[storage.name] = bucket
+
+        policies = [SSM_CORE, *(EKS_NODE_POLICIES if on_eks else ())]
+        self.identity = NodeIdentity(
+            f"{name}-nodes",
+            NodeIdentityArgs(
+                managed_policies=policies, bucket_arns=[b.bucket.arn for b in buckets], tags=tags
+            ),
+            opts=child,
+        )
+
+        self.control_plane: EksControlPlane | None = None
+        if on_eks:
+            assert self.network.control_plane_subnet is not None
+            self.control_plane = EksControlPlane(
+                f"{name}-eks",
+                EksControlPlaneArgs(
+                    cluster_name=plan.name,
+                    version=kubernetes_settings(plan).version,
+                    region=provider.region,
+                    subnet_ids=[subnet_id, self.network.control_plane_subnet.id],
+                    security_group_id=security_group_id,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+
+        self.pools: list[NodePool] = []
+        for pool in plan.pools:
+            self.pools.append(
+                NodePool(
+                    f"{name}-{pool.name}",
+                    NodePoolArgs(
+                        pool=pool,
+                        mode=pool_mode(pool, plan.scheduler.type),
+                        subnet_id=subnet_id,
+                        security_group_id=security_group_id,
+                        instance_profile_arn=self.identity.instance_profile.arn,
+                        node_role_arn=self.identity.role.arn,
+                        eks_cluster_name=self.control_plane.cluster.name if self.control_plane else None,
+                        tags=tags,
+                    ),
+                    opts=child,
+                )
+            )
+
+        self.addresses: pulumi.Output[dict[str, str]] = pulumi.Output.all(
+            *[p.addresses for p in self.pools]
+        ).apply(lambda maps: {host: ip for found in maps for host, ip in found.items()})
+        outputs: dict[str, object] = {
+            "vpcId": self.network.vpc.id,
+            "pools": [p.urn for p in self.pools],
+            "addresses": self.addresses,
+        }
+        if self.control_plane is not None:
+            self.addons = ClusterAddons(
+                f"{name}-addons",
+                ClusterAddonsArgs(plan=plan, on_eks=True),
+                opts=pulumi.ResourceOptions(
+                    parent=self, providers={"kubernetes": self.control_plane.provider}, depends_on=self.pools
+                ),
+            )
+            kubeconfig: pulumi.Output[str] = self.control_plane.kubeconfig
+            outputs["kubeconfig"] = kubeconfig.apply(pulumi.Output.secret)
+        self.register_outputs(outputs)

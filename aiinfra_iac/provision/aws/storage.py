@@ -1,0 +1,135 @@
+"""``LustreStorage`` (FSx for Lustre) and ``BucketStorage`` (S3), protected where ``retain: true``.
+
+``retain: true`` sets ``protect`` (no update may delete it) and ``retainOnDelete`` (a destroy
+that reaches it removes it from the stack but leaves it in AWS). ``aiinfra down`` destroys
+with ``excludeProtected`` so the rest of the stack goes and these stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from aiinfra_iac.blueprint.models import Storage
+
+LUSTRE_VERSION = "2.15"
+DEFAULT_LUSTRE_GIB = 1200
+"""Smallest FSx for Lustre file system (https://docs.aws.amazon.com/fsx/latest/LustreGuide/managing-storage-capacity.html)."""
+DEFAULT_THROUGHPUT_PER_TIB = {"PERSISTENT_1": 200, "PERSISTENT_2": 250}
+
+
+def retain_options(storage: Storage, parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, protect=storage.retain, retain_on_delete=storage.retain)
+
+
+def lustre_args(storage: Storage) -> dict[str, Any]:
+    """FSx inputs from the blueprint. EFA needs PERSISTENT_2 with a metadata configuration
+    (https://docs.aws.amazon.com/fsx/latest/LustreGuide/efa-file-systems.html)."""
+    deployment = storage.deployment_type or "PERSISTENT_2"
+    args: dict[str, Any] = {
+        "storage_capacity": storage.capacity_gi_b or DEFAULT_LUSTRE_GIB,
+        "deployment_type": deployment,
+        "file_system_type_version": LUSTRE_VERSION,
+        "data_compression_type": "LZ4",
+    }
+    if deployment.startswith("PERSISTENT"):
+        args["per_unit_storage_throughput"] = (
+            storage.throughput_per_ti_b or DEFAULT_THROUGHPUT_PER_TIB[deployment]
+        )
+    if storage.efa:
+        args["efa_enabled"] = True
+    if storage.efa or deployment == "PERSISTENT_2":
+        args["metadata_configuration"] = {"mode": "AUTOMATIC"}
+    return args
+
+
+@dataclass(frozen=True)
+class LustreStorageArgs:
+    storage: Storage
+    subnet_id: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class LustreStorage(pulumi.ComponentResource):
+    TYPE = "aiinfra:aws:LustreStorage"
+
+    def __init__(
+        self, name: str, args: LustreStorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        storage = args.storage
+        self.file_system = aws.fsx.LustreFileSystem(
+            f"{name}-fs",
+            subnet_ids=args.subnet_id,  # one subnet: FSx for Lustre lives in a single AZ
+            security_group_ids=[args.security_group_id],
+            tags={**args.tags, "Name": name, "aiinfra:storage": storage.name},
+            opts=retain_options(storage, self),
+            **lustre_args(storage),
+        )
+        self.register_outputs(
+            {
+                "fileSystemId": self.file_system.id,
+                "dnsName": self.file_system.dns_name,
+                "mountName": self.file_system.mount_name,
+                "retained": storage.retain,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BucketStorageArgs:
+    storage: Storage
+    bucket_name: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class BucketStorage(pulumi.ComponentResource):
+    """A private bucket: versioning, SSE-KMS with bucket keys, all public access blocked."""
+
+    TYPE = "aiinfra:aws:BucketStorage"
+
+    def __init__(
+        self, name: str, args: BucketStorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        storage = args.storage
+        keep = retain_options(storage, self)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=args.bucket_name,
+            force_destroy=not storage.retain,
+            tags={**args.tags, "aiinfra:storage": storage.name},
+            opts=keep,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=self.bucket.id,
+            versioning_configuration={"status": "Enabled" if storage.versioning else "Suspended"},
+            opts=keep,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=self.bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=keep,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=keep,
+        )
+        self.register_outputs({"bucket": self.bucket.id, "arn": self.bucket.arn, "retained": storage.retain})

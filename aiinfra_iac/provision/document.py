@@ -1,0 +1,50 @@
+"""The ``aiinfra plan`` document: resources, per-pool configuration, validation checks, summary.
+
+One dict with exactly the keys DESIGN.md fixes for ``plan --format json``::
+
+    {"cluster", "resources": [{type, name, inputs}], "configuration": [{pool, hosts, roles, vars}],
+     "validation": [{id, kind, pool, expected, unit}], "summary": {nodes, gpus, estimatedHourlyUSD}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiinfra_iac.errors import ProvisionError
+from aiinfra_iac.plan.model import ClusterPlan
+
+
+def configuration(plan: ClusterPlan) -> list[dict[str, Any]]:
+    try:
+        from aiinfra_iac.configure.inventory import configuration_entries
+    except ImportError as error:  # the configure package is part of the same distribution
+        raise ProvisionError(f"the configure stage is not available in this install: {error}") from error
+    return [dict(entry) for entry in configuration_entries(plan)]
+
+
+def validation(plan: ClusterPlan) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "kind": c.kind, "pool": c.pool, "expected": c.expected, "unit": c.unit}
+        for c in plan.validation
+    ]
+
+
+def summary(plan: ClusterPlan) -> dict[str, Any]:
+    return {
+        "nodes": plan.summary.nodes,
+        "gpus": plan.summary.gpus,
+        "estimatedHourlyUSD": plan.summary.estimated_hourly_usd,
+    }
+
+
+def plan_document(plan: ClusterPlan) -> dict[str, Any]:
+    """Render everything offline; no credentials, no Pulumi CLI, no network."""
+    from aiinfra_iac.provision.offline import render_offline
+
+    return {
+        "cluster": plan.name,
+        "resources": render_offline(plan),
+        "configuration": configuration(plan),
+        "validation": validation(plan),
+        "summary": summary(plan),
+    }

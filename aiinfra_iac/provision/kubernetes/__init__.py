@@ -1,0 +1,1 @@
+"""Kubernetes components: operators, queueing, platform services and observability as Helm releases."""

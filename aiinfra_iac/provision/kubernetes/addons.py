@@ -1,0 +1,114 @@
+"""``ClusterAddons``: namespaces, Helm releases and the pool expectations on a Kubernetes cluster.
+
+Used twice: on an existing cluster (provider ``kubernetes``) and on the EKS cluster the AWS
+program creates. The caller passes the Kubernetes provider through ``opts.providers``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision.common import cluster_labels
+from aiinfra_iac.provision.kubernetes.values import Release, releases_for
+
+SYSTEM_NAMESPACE = "aiinfra-system"
+
+
+@dataclass(frozen=True)
+class ClusterAddonsArgs:
+    plan: ClusterPlan
+    on_eks: bool = False
+
+
+def pool_expectations(plan: ClusterPlan) -> dict[str, object]:
+    """What each pool's nodes must look like; the validate stage and operators read this ConfigMap."""
+    return {
+        pool.name: {
+            "count": pool.count,
+            "gpusPerNode": pool.gpus_per_node,
+            "gpuModel": pool.gpu.model if pool.gpu else None,
+            "fabric": pool.fabric.type if pool.fabric else None,
+            "labels": dict(pool.labels),
+            "taints": [t.model_dump(by_alias=True) for t in pool.taints],
+        }
+        for pool in plan.pools
+    }
+
+
+class ClusterAddons(pulumi.ComponentResource):
+    """Everything aiinfra installs into a Kubernetes cluster for one blueprint."""
+
+    TYPE = "aiinfra:kubernetes:ClusterAddons"
+
+    def __init__(
+        self, name: str, args: ClusterAddonsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        plan = args.plan
+        labels = cluster_labels(plan)
+        self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
+        self.releases: dict[str, k8s.helm.v3.Release] = {}
+
+        system = self._namespace(name, SYSTEM_NAMESPACE, labels, privileged=False)
+        self.expectations = k8s.core.v1.ConfigMap(
+            f"{name}-expectations",
+            metadata={"name": "aiinfra-expectations", "namespace": SYSTEM_NAMESPACE, "labels": labels},
+            data={"pools.json": json.dumps(pool_expectations(plan), sort_keys=True)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
+        )
+        previous: list[pulumi.Resource] = []
+        for release in releases_for(plan, on_eks=args.on_eks):
+            created = self._release(name, release, labels, previous)
+            previous = [created]
+
+        self.register_outputs(
+            {
+                "namespaces": sorted(self.namespaces),
+                "releases": {r: rel.id for r, rel in self.releases.items()},
+                "expectations": self.expectations.id,
+            }
+        )
+
+    def _namespace(
+        self, name: str, namespace: str, labels: dict[str, str], *, privileged: bool
+    ) -> pulumi.Resource:
+        if namespace in self.namespaces:
+            return self.namespaces[namespace]
+        ns_labels = dict(labels)
+        if privileged:
+            ns_labels["pod-security.kubernetes.io/enforce"] = "privileged"
+        created = k8s.core.v1.Namespace(
+            f"{name}-ns-{namespace}",
+            metadata={"name": namespace, "labels": ns_labels},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.namespaces[namespace] = created
+        return created
+
+    def _release(
+        self, name: str, release: Release, labels: dict[str, str], after: list[pulumi.Resource]
+    ) -> k8s.helm.v3.Release:
+        pin = release.pin
+        depends: list[pulumi.Resource] = list(after)
+        if pin.namespace != "kube-system":
+            depends.append(self._namespace(name, pin.namespace, labels, privileged=pin.privileged))
+        repository = k8s.helm.v3.RepositoryOptsArgs(repo=pin.repo) if pin.repo else None
+        created = k8s.helm.v3.Release(
+            f"{name}-{pin.release}",
+            name=pin.release,
+            chart=pin.chart,
+            version=pin.version,
+            repository_opts=repository,
+            namespace=pin.namespace,
+            values=release.values,
+            atomic=True,
+            timeout=900,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+        self.releases[pin.release] = created
+        return created

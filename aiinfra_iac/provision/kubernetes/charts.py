@@ -1,0 +1,120 @@
+"""Pinned Helm charts the Kubernetes components install, each with the page its version comes from.
+
+A pin is data: bumping a chart is a one-line change here, and ``aiinfra plan`` shows the
+version in the release's inputs so a reviewer sees it in the pull request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChartPin:
+    """One Helm chart at one version."""
+
+    release: str
+    """Helm release name (also the Pulumi child-name suffix)."""
+    chart: str
+    """Chart name, or a full ``oci://`` reference (then ``repo`` is empty)."""
+    repo: str
+    version: str
+    namespace: str
+    privileged: bool
+    """The namespace needs Pod Security ``privileged`` (operators that load drivers or touch devices)."""
+    source: str
+
+
+NVIDIA_NGC = "https://helm.ngc.nvidia.com/nvidia"
+
+GPU_OPERATOR = ChartPin(
+    release="gpu-operator",
+    chart="gpu-operator",
+    repo=NVIDIA_NGC,
+    version="v25.3.4",
+    namespace="gpu-operator",
+    privileged=True,
+    # Install: https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html
+    # v25.3.4 published in the chart index: https://github.com/NVIDIA/gpu-operator/pull/1708
+    source="https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html",
+)
+
+NETWORK_OPERATOR = ChartPin(
+    release="network-operator",
+    chart="network-operator",
+    repo=NVIDIA_NGC,
+    version="v25.7.0",
+    namespace="nvidia-network-operator",
+    privileged=True,
+    source="https://docs.nvidia.com/networking/display/kubernetes2570/quick-start/quick-start-k8s.html",
+)
+
+KUEUE = ChartPin(
+    release="kueue",
+    chart="oci://registry.k8s.io/kueue/charts/kueue",
+    repo="",
+    version="0.14.2",
+    namespace="kueue-system",
+    privileged=False,
+    source="https://kueue.sigs.k8s.io/docs/installation/",
+)
+
+KUBE_PROMETHEUS_STACK = ChartPin(
+    release="kube-prometheus-stack",
+    chart="kube-prometheus-stack",
+    repo="https://prometheus-community.github.io/helm-charts",
+    version="72.6.2",
+    namespace="monitoring",
+    privileged=True,  # node-exporter mounts the host file system
+    source="https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack",
+)
+
+DCGM_EXPORTER = ChartPin(
+    release="dcgm-exporter",
+    chart="dcgm-exporter",
+    repo="https://nvidia.github.io/dcgm-exporter/helm-charts",
+    version="3.4.2",
+    namespace="monitoring",
+    privileged=True,
+    source="https://nvidia.github.io/dcgm-exporter",
+)
+
+EFA_DEVICE_PLUGIN = ChartPin(
+    release="aws-efa-k8s-device-plugin",
+    chart="aws-efa-k8s-device-plugin",
+    repo="https://aws.github.io/eks-charts",
+    version="0.5.10",
+    namespace="kube-system",
+    privileged=True,
+    source="https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html",
+)
+
+MLFLOW = ChartPin(
+    release="mlflow",
+    chart="mlflow",
+    repo="https://community-charts.github.io/helm-charts",
+    version="0.7.19",
+    namespace="mlflow",
+    privileged=False,
+    source="https://artifacthub.io/packages/helm/community-charts/mlflow",
+)
+
+MILVUS = ChartPin(
+    release="milvus",
+    chart="milvus",
+    repo="https://zilliztech.github.io/milvus-helm/",
+    version="4.2.49",
+    namespace="milvus",
+    privileged=False,
+    source="https://milvus.io/docs/install_cluster-helm.md",
+)
+
+FEAST = ChartPin(
+    release="feast",
+    chart="feast-feature-server",
+    repo="https://feast-helm-charts.storage.googleapis.com",
+    version="0.46.0",
+    namespace="feast",
+    privileged=False,
+    source="https://docs.feast.dev/how-to-guides/running-feast-in-production",
+)

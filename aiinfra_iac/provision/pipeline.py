@@ -1,0 +1,129 @@
+"""The stages of ``aiinfra up``: provision → configure → validate, resumable per stack.
+
+The command module handles the terminal (confirmation, exit codes); this module runs the
+stages against a :class:`StageRecord`. Configure and validate are called lazily through
+their stage functions (``run_configure``, ``run_validate``), so a test can replace them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from aiinfra_iac.errors import AiinfraError, ConfigureError
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision.providers import ADDRESSES_OUTPUT, provider_for
+from aiinfra_iac.provision.stages import STAGES, Stage, StageRecord
+
+EngineFactory = Callable[[ClusterPlan], Any]
+"""Builds an object with ``up() -> ChangeSummary`` and ``outputs() -> dict`` (the real one: Engine)."""
+
+
+@dataclass
+class UpOutcome:
+    ran: list[Stage] = field(default_factory=list)
+    skipped: list[Stage] = field(default_factory=list)
+    verdict: Any = None
+    """The validate stage's ``Verdict`` when it ran."""
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict is not None and self.verdict.verdict == "fail"
+
+
+def node_addresses(plan: ClusterPlan, engine_outputs: dict[str, Any] | None) -> dict[str, str] | None:
+    """Addresses the configure stage connects to: ``local`` for the sandbox, the stack's output on aws."""
+    if plan.provider.type == "local":
+        return {host: "local" for pool in plan.pools for host in pool.hosts}
+    if plan.provider.type == "aws":
+        found = (engine_outputs or {}).get(ADDRESSES_OUTPUT) or {}
+        return {str(k): str(v) for k, v in dict(found).items()}
+    return None
+
+
+def default_results_dir(plan: ClusterPlan, state: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return state / plan.name / "results" / stamp
+
+
+class Pipeline:
+    def __init__(
+        self,
+        plan: ClusterPlan,
+        *,
+        state: Path,
+        console: Console,
+        engine_factory: EngineFactory,
+        results_dir: Path | None = None,
+    ) -> None:
+        self.plan = plan
+        self.state = state
+        self.console = console
+        self.engine_factory = engine_factory
+        self.results_dir = results_dir
+        self._engine: Any = None
+        self._outputs: dict[str, Any] | None = None
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            self._engine = self.engine_factory(self.plan)
+        return self._engine
+
+    def run(self, stages: Sequence[Stage] = STAGES, *, resume: bool = True) -> UpOutcome:
+        record = StageRecord.load(self.state, self.plan)
+        outcome = UpOutcome()
+        for stage in stages:
+            if resume and record.is_done(stage):
+                self.console.print(
+                    f"{stage}: done earlier for this blueprint, skipped (`aiinfra down` resets)"
+                )
+                outcome.skipped.append(stage)
+                continue
+            getattr(self, f"_{stage}")(outcome)
+            outcome.ran.append(stage)
+            if outcome.failed:
+                return outcome
+            record.mark(stage)
+        return outcome
+
+    def _provision(self, outcome: UpOutcome) -> None:
+        provider = provider_for(self.plan)
+        if not provider.creates_cloud_resources:
+            self.console.print(f"provision: {provider.describe(self.plan)}")
+            return
+        self.console.print(f"provision: {provider.describe(self.plan)}")
+        summary = self.engine().up()
+        self._outputs = self.engine().outputs()
+        self.console.print(f"provision: done ({summary.describe()})")
+
+    def _configure(self, outcome: UpOutcome) -> None:
+        try:
+            from aiinfra_iac.configure.stage import run_configure
+        except ImportError as error:
+            raise ConfigureError(f"the configure stage is not available in this install: {error}") from error
+        outputs = self._outputs
+        if (
+            outputs is None
+            and provider_for(self.plan).creates_cloud_resources
+            and self.plan.provider.type == "aws"
+        ):
+            outputs = self.engine().outputs()
+        result = run_configure(
+            self.plan, check=False, console=self.console, addresses=node_addresses(self.plan, outputs)
+        )
+        if result.skipped_reason:
+            self.console.print(f"configure: {result.skipped_reason}")
+
+    def _validate(self, outcome: UpOutcome) -> None:
+        try:
+            from aiinfra_iac.validate.stage import run_validate
+        except ImportError as error:
+            raise AiinfraError(f"the validate stage is not available in this install: {error}") from error
+        results = self.results_dir or default_results_dir(self.plan, self.state)
+        self.console.print(f"validate: writing results to {results}")
+        outcome.verdict = run_validate(self.plan, results, collect=True, console=self.console)

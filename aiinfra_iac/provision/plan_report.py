@@ -1,0 +1,112 @@
+"""Human forms of the plan document: rich tables for the terminal, Markdown for pull requests.
+
+Host lists are shortened (first few, then a count) so a 10,240-node pool stays one row; the
+JSON form keeps every host.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+HOSTS_SHOWN = 3
+
+
+def short_hosts(hosts: list[str]) -> str:
+    if len(hosts) <= HOSTS_SHOWN:
+        return ", ".join(hosts)
+    return f"{', '.join(hosts[:HOSTS_SHOWN])} … (+{len(hosts) - HOSTS_SHOWN} more)"
+
+
+def _expected(check: dict[str, Any]) -> str:
+    value = check.get("expected")
+    if value is None:
+        return "pass/fail"
+    return f"{value:g} {check.get('unit', '')}".strip()
+
+
+def _summary_line(doc: dict[str, Any]) -> str:
+    s = doc["summary"]
+    return (
+        f"{doc['cluster']}: {s['nodes']} node(s), {s['gpus']} GPU(s), "
+        f"about ${s['estimatedHourlyUSD']:,.2f}/hour; {len(doc['resources'])} cloud resource(s), "
+        f"{len(doc['validation'])} validation check(s)"
+    )
+
+
+def resource_counts(doc: dict[str, Any]) -> list[tuple[str, int]]:
+    return sorted(Counter(r["type"] for r in doc["resources"]).items())
+
+
+def print_text(console: Console, doc: dict[str, Any]) -> None:
+    console.print(f"[bold]{_summary_line(doc)}[/bold]")
+    if doc["resources"]:
+        resources = Table(title="Resources (Pulumi)", title_justify="left")
+        resources.add_column("type", overflow="fold")
+        resources.add_column("name", overflow="fold")
+        for r in doc["resources"]:
+            resources.add_row(r["type"], r["name"])
+        console.print(resources)
+    else:
+        console.print("Resources: none to create (the hosts exist; configure and validate use them).")
+    config = Table(title="Configuration (Ansible)", title_justify="left")
+    for column in ("pool", "nodes", "hosts", "roles"):
+        config.add_column(column)
+    for entry in doc["configuration"]:
+        hosts = list(entry["hosts"])
+        config.add_row(entry["pool"], str(len(hosts)), short_hosts(hosts), ", ".join(entry["roles"]))
+    console.print(config)
+    checks = Table(title="Validation", title_justify="left")
+    for column in ("id", "kind", "pool", "expected"):
+        checks.add_column(column)
+    for check in doc["validation"]:
+        checks.add_row(check["id"], check["kind"], check["pool"], _expected(check))
+    console.print(checks)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """A pull-request comment: summary, resource counts, configuration, checks, full inputs folded."""
+    s = doc["summary"]
+    lines = [
+        f"### aiinfra plan: `{doc['cluster']}`",
+        "",
+        f"**{s['nodes']}** nodes · **{s['gpus']}** GPUs · about **${s['estimatedHourlyUSD']:,.2f}/hour**",
+        "",
+    ]
+    if doc["resources"]:
+        lines += ["| resource type | count |", "|---|---:|"]
+        lines += [f"| `{t}` | {n} |" for t, n in resource_counts(doc)]
+    else:
+        lines.append("No cloud resources: the hosts exist; configuration and validation use them.")
+    lines += ["", "| pool | nodes | hosts | roles |", "|---|---:|---|---|"]
+    for entry in doc["configuration"]:
+        hosts = list(entry["hosts"])
+        lines.append(
+            f"| {_md_cell(entry['pool'])} | {len(hosts)} | {_md_cell(short_hosts(hosts))} | "
+            f"{_md_cell(', '.join(entry['roles']))} |"
+        )
+    lines += ["", "| check | kind | pool | expected |", "|---|---|---|---|"]
+    for check in doc["validation"]:
+        lines.append(
+            f"| `{check['id']}` | {check['kind']} | {check['pool']} | {_md_cell(_expected(check))} |"
+        )
+    if doc["resources"]:
+        lines += [
+            "",
+            "<details><summary>Resource inputs</summary>",
+            "",
+            "```json",
+            json.dumps(doc["resources"], indent=2, sort_keys=True),
+            "```",
+            "",
+            "</details>",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""Line splitting shared by the text parsers: carriage returns and launcher prefixes."""
+
+from __future__ import annotations
+
+import re
+
+# ``mpirun --tag-output``: ``[1,0]<stdout>:`` (jobid,rank); ``srun --label``: ``0: `` / `` 12: ``.
+_MPI_TAG = re.compile(r"^\[\d+,\d+\]<(?:stdout|stderr)>:")
+_SRUN_LABEL = re.compile(r"^\s{0,6}\d{1,6}: ")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on ``\\n``, ``\\r\\n`` and lone ``\\r`` (progress lines repainted in place)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def strip_launcher_prefix(line: str) -> str:
+    """Remove one ``mpirun --tag-output`` or ``srun --label`` prefix, if any."""
+    m = _MPI_TAG.match(line)
+    if m:
+        return line[m.end() :]
+    m = _SRUN_LABEL.match(line)
+    if m:
+        return line[m.end() :]
+    return line
+
+
+def clean_lines(text: str) -> list[str]:
+    """The text as lines without carriage returns or launcher prefixes (one entry per input line)."""
+    return [strip_launcher_prefix(line) for line in split_lines(text)]
+
+
+def to_float(token: str) -> float | None:
+    """A float, or None for ``N/A``, ``nan`` and anything unreadable."""
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def to_int(token: str) -> int | None:
+    """An int; accepts ``%g`` forms such as ``1e+06`` (nccl-tests prints #wrong with ``%6g``)."""
+    try:
+        return int(token)
+    except ValueError:
+        pass
+    value = to_float(token)
+    if value is None or value != int(value):
+        return None
+    return int(value)

@@ -1,0 +1,205 @@
+"""A self-contained HTML report: verdict, plots (embedded PNG) and the table of checks.
+
+Plots: bus bandwidth vs message size per node for every NCCL check, with the expectation and the
+failBelow/warnBelow lines; per-node gpu-burn results (Gflop/s per GPU, FAULTY in red); RDMA
+bandwidth per node and rail against its expectation. matplotlib is imported here only (Agg).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from aiinfra_iac.plan.model import ClusterPlan, ValidationCheckPlan
+from aiinfra_iac.validate import layout
+from aiinfra_iac.validate.types import CheckResult, Verdict
+
+MAX_LINES = 16
+"""NCCL curves drawn per plot: the slowest nodes (by measured busbw) beyond this are summarised."""
+MAX_BARS = 64
+COLORS = {"pass": "#2e7d32", "warn": "#f9a825", "fail": "#c62828"}
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
+    from aiinfra_iac.validate.parsers.nccl import parse_nccl_tests
+
+    plt = _pyplot()
+    chosen = sorted(results, key=lambda r: (r.measured is None, r.measured or 0.0))[:MAX_LINES]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    drawn = 0
+    for result in chosen:
+        text = _read(layout.check_path(plan, root, check, result.node))
+        if text is None:
+            continue
+        rows = [
+            r for r in parse_nccl_tests(text, collective=layout.collective_of(check)).rows if r.size_bytes > 0
+        ]
+        if rows:
+            ax.plot(
+                [r.size_bytes for r in rows],
+                [r.oop_busbw_gbps for r in rows],
+                marker=".",
+                label=f"{result.node} ({result.status})",
+                color=COLORS[result.status] if result.status != "pass" else None,
+            )
+            drawn += 1
+    if check.expected:
+        ax.axhline(
+            check.expected, color="black", linewidth=1, label=f"expected {check.expected:g} {check.unit}"
+        )
+        ax.axhline(
+            check.expected * plan.rules.fail_below, color=COLORS["fail"], linestyle="--", label="failBelow"
+        )
+        ax.axhline(
+            check.expected * plan.rules.warn_below, color=COLORS["warn"], linestyle=":", label="warnBelow"
+        )
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel("out-of-place bus bandwidth (GB/s)")
+    more = f" — {drawn} slowest of {len(results)}" if len(results) > len(chosen) else ""
+    ax.set_title(f"{check.id}{more}")
+    ax.grid(True, which="both", alpha=0.3)
+    if drawn or check.expected:
+        ax.legend(fontsize=7, loc="upper left")
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
+    from aiinfra_iac.validate.parsers.gpu_burn import parse_gpu_burn
+
+    plt = _pyplot()
+    labels: list[str] = []
+    values: list[float] = []
+    colors: list[str] = []
+    for result in sorted(results, key=lambda r: (r.status == "pass", r.node))[:MAX_BARS]:
+        text = _read(layout.check_path(plan, root, check, result.node))
+        parsed = parse_gpu_burn(text) if text is not None else None
+        if parsed is None or not parsed.gpus:
+            labels.append(f"{result.node}\n(no result)")
+            values.append(0.0)
+            colors.append(COLORS["fail"])
+            continue
+        for gpu in parsed.gpus:
+            labels.append(f"{result.node}/{gpu.index}")
+            values.append(gpu.gflops or 0.0)
+            colors.append(COLORS["fail"] if gpu.status == "FAULTY" else COLORS[result.status])
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.25 * len(labels) + 2), 4))
+    ax.bar(range(len(values)), values, color=colors)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
+    ax.set_ylabel("Gflop/s per GPU (red: FAULTY or failed)")
+    ax.set_title(f"{check.id} — per-node burn results")
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def _bar_plot(check: ValidationCheckPlan, results: list[CheckResult], rules_fail: float) -> str:
+    plt = _pyplot()
+    chosen = sorted(results, key=lambda r: (r.measured is None, r.measured or 0.0))[:MAX_BARS]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.25 * len(chosen) + 2), 4))
+    ax.bar(range(len(chosen)), [r.measured or 0.0 for r in chosen], color=[COLORS[r.status] for r in chosen])
+    ax.set_xticks(range(len(chosen)), [r.id.split(":", 2)[-1] for r in chosen], rotation=90, fontsize=6)
+    if check.expected:
+        ax.axhline(check.expected, color="black", linewidth=1, label="expected")
+        ax.axhline(check.expected * rules_fail, color=COLORS["fail"], linestyle="--", label="failBelow")
+        ax.legend(fontsize=7)
+    ax.set_ylabel(check.unit)
+    ax.set_title(f"{check.id}")
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def _plots(plan: ClusterPlan, verdict: Verdict, root: Path) -> list[tuple[str, str]]:
+    by_check: dict[str, list[CheckResult]] = {}
+    for result in verdict.checks:
+        for check in plan.validation:
+            if result.id.startswith(check.id + ":"):
+                by_check.setdefault(check.id, []).append(result)
+                break
+    out: list[tuple[str, str]] = []
+    for check in plan.validation:
+        results = by_check.get(check.id, [])
+        if not results:
+            continue
+        if check.kind == "nccl":
+            out.append(
+                (
+                    f"NCCL {layout.collective_of(check)} bus bandwidth — {check.id}",
+                    _nccl_plot(plan, check, results, root),
+                )
+            )
+        elif check.kind == "gpu_burn":
+            out.append((f"GPU burn — {check.id}", _burn_plot(plan, check, results, root)))
+        elif check.kind == "rdma":
+            out.append((f"RDMA bandwidth — {check.id}", _bar_plot(check, results, plan.rules.fail_below)))
+    return out
+
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+.badge{display:inline-block;padding:.2em .8em;border-radius:4px;color:#fff;font-weight:bold}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
+tr.fail td:first-child{color:#c62828;font-weight:bold}tr.warn td:first-child{color:#b8860b;font-weight:bold}
+tr.pass td:first-child{color:#2e7d32}figure{margin:1em 0}img{max-width:100%}"""
+
+
+def render_html(plan: ClusterPlan, verdict: Verdict, results_dir: Path) -> str:
+    """The report as one HTML document with its plots embedded as base64 PNG."""
+    esc = html.escape
+    rows = "\n".join(
+        f'<tr class="{c.status}"><td>{c.status.upper()}</td><td>{esc(c.id)}</td><td>{esc(c.node)}</td>'
+        f"<td>{'' if c.measured is None else f'{c.measured:g}'}</td>"
+        f"<td>{'' if c.expected is None else f'{c.expected:g}'}</td><td>{esc(c.unit)}</td>"
+        f"<td>{esc(c.detail)}</td></tr>"
+        for c in sorted(verdict.checks, key=lambda c: ({"fail": 0, "warn": 1, "pass": 2}[c.status], c.id))
+    )
+    figures = "\n".join(
+        f'<figure><figcaption>{esc(title)}</figcaption><img alt="{esc(title)}" '
+        f'src="data:image/png;base64,{data}"></figure>'
+        for title, data in _plots(plan, verdict, results_dir)
+    )
+    counts = {s: sum(1 for c in verdict.checks if c.status == s) for s in ("pass", "warn", "fail")}
+    rules = plan.rules
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>aiinfra validate — {esc(verdict.cluster)}</title>
+<style>{_CSS}</style></head><body>
+<h1>Validation of {esc(verdict.cluster)}
+<span class="badge" style="background:{COLORS[verdict.verdict]}">{verdict.verdict.upper()}</span></h1>
+<p>{counts["pass"]} passed, {counts["warn"]} warned, {counts["fail"]} failed.
+Rules: fail below {rules.fail_below:g} x expected, warn below {rules.warn_below:g} x expected,
+outliers more than {rules.outlier_pct:g}% under the pool median.
+Results from <code>{esc(str(results_dir))}</code>.</p>
+<h2>Plots</h2>
+{figures or "<p>No measurements to plot.</p>"}
+<h2>Checks</h2>
+<table><tr><th>status</th><th>check</th><th>node</th><th>measured</th><th>expected</th><th>unit</th><th>detail</th></tr>
+{rows}
+</table></body></html>
+"""

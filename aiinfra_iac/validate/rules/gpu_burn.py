@@ -1,0 +1,31 @@
+"""gpu-burn: every GPU must report OK and no error line may appear (gpu-burn exits 0 either way)."""
+
+from __future__ import annotations
+
+from aiinfra_iac.validate.parsers.types import GpuBurnResult
+from aiinfra_iac.validate.rules.common import Target
+from aiinfra_iac.validate.types import CheckResult
+
+
+def judge_gpu_burn(target: Target, result: GpuBurnResult, expected_gpus: int) -> CheckResult:
+    """``expected_gpus``: GPUs (or CPU workers) the node should have tested; 0 when unknown."""
+    if result.problems:
+        return target.result("fail", f"gpu-burn output is unusable: {'; '.join(result.problems)}")
+    faulty = [g.index for g in result.gpus if g.status == "FAULTY"]
+    if faulty:
+        return target.result(
+            "fail",
+            f"FAULTY GPU {', '.join(map(str, faulty))} of {len(result.gpus)}",
+            measured=float(len(faulty)),
+        )
+    if result.errors:
+        more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        return target.result("fail", f"gpu-burn error: {result.errors[0]}{more}")
+    if not result.gpus:
+        return target.result("fail", "gpu-burn tested no GPU (no 'Tested N GPUs' summary)")
+    if expected_gpus and len(result.gpus) < expected_gpus:
+        return target.result("fail", f"gpu-burn tested {len(result.gpus)} of {expected_gpus} GPUs")
+    rates = [g.gflops for g in result.gpus if g.gflops is not None]
+    measured = min(rates) if rates else None
+    rate = f", slowest {measured:g} Gflop/s" if measured is not None else ""
+    return target.result("pass", f"{len(result.gpus)} GPUs OK{rate}", measured=measured, expected=None)

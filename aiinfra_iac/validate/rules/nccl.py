@@ -1,0 +1,51 @@
+"""nccl-tests: data errors, socket fallback on an RDMA fabric, bus bandwidth at the largest size.
+
+Bandwidth is the out-of-place ``busbw`` of the row with the largest message size, never the
+"Avg bus bandwidth" line, which averages over a sweep that starts at a few bytes.
+"""
+
+from __future__ import annotations
+
+from aiinfra_iac.blueprint.models import ValidationRules
+from aiinfra_iac.plan.model import PoolPlan
+from aiinfra_iac.validate.parsers.types import NcclRun
+from aiinfra_iac.validate.rules.common import Target, judge_bandwidth
+from aiinfra_iac.validate.types import CheckResult
+
+
+def judge_nccl(
+    target: Target, run: NcclRun, pool: PoolPlan, rules: ValidationRules, *, expected_ranks: int
+) -> CheckResult:
+    """``expected_ranks``: GPUs the run should span (0 when unknown)."""
+    if run.problems:
+        return target.result("fail", f"nccl-tests output is unusable: {'; '.join(run.problems)}")
+    largest = run.largest
+    if largest is None:
+        return target.result("fail", "nccl-tests printed no result row")
+    if run.wrong_total:
+        return target.result("fail", f"{run.wrong_total} wrong values (#wrong) — data corruption")
+    if run.out_of_bounds:
+        return target.result("fail", f"Out of bounds values: {run.out_of_bounds}")
+    multi_node = target.check.scope == "pool" and pool.count > 1
+    if multi_node and pool.fabric is not None and "NET/Socket" in run.transports:
+        return target.result(
+            "fail",
+            f"NCCL fell back to NET/Socket instead of {pool.fabric.type} ({pool.fabric.name}): "
+            "check the RDMA plugin, NCCL_IB_HCA/FI_PROVIDER and NCCL_SOCKET_IFNAME",
+            measured=largest.oop_busbw_gbps,
+        )
+    if expected_ranks and run.nranks is not None and run.nranks < expected_ranks:
+        return target.result(
+            "fail", f"ran on {run.nranks} of {expected_ranks} ranks", measured=largest.oop_busbw_gbps
+        )
+    via = f" via {', '.join(sorted(run.transports))}" if run.transports else ""
+    return judge_bandwidth(
+        target, largest.oop_busbw_gbps, rules, f"busbw @{_size(largest.size_bytes)}", pass_detail=via
+    )
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"

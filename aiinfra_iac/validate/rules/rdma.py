@@ -1,0 +1,21 @@
+"""perftest (``ib_write_bw``) per rail: average bandwidth at the largest message size vs the link rate."""
+
+from __future__ import annotations
+
+from aiinfra_iac.blueprint.models import ValidationRules
+from aiinfra_iac.validate.parsers.types import PerftestResult
+from aiinfra_iac.validate.rules.common import Target, judge_bandwidth
+from aiinfra_iac.validate.types import CheckResult
+
+
+def judge_rdma(target: Target, result: PerftestResult, rules: ValidationRules) -> CheckResult:
+    if result.problems:
+        return target.result("fail", f"perftest output is unusable: {'; '.join(result.problems)}")
+    largest = result.largest
+    if largest is None:
+        return target.result("fail", "perftest printed no bandwidth row")
+    bandwidth = largest.bw_avg_gbps if largest.bw_avg_gbps is not None else largest.bw_peak_gbps
+    if bandwidth is None:
+        return target.result("fail", f"perftest row at {largest.size_bytes} B has no bandwidth")
+    device = result.device or target.suffix or str(target.check.params.get("device", "HCA"))
+    return judge_bandwidth(target, bandwidth, rules, f"{device} BW average @{largest.size_bytes} B")

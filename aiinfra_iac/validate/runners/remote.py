@@ -1,0 +1,61 @@
+"""Run the checks on the nodes with ansible-runner (the fallback where no scheduler runs the
+tests; on Slurm the pool-wide NCCL step is an ``srun`` launched from a node of the pool)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate.runners.commands import all_steps, tool_hint
+from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
+
+
+def inventory(plan: ClusterPlan) -> dict[str, Any]:
+    """The configure stage's inventory (pools, connection vars) plus each host's validation steps."""
+    from aiinfra_iac.configure.inventory import build_inventory
+
+    nodes = {pool.name: pool.hosts for pool in plan.pools}
+    inv = build_inventory(plan)
+    per_host = host_vars(all_steps(plan, nodes))
+    children = inv.setdefault("all", {}).setdefault("children", {})
+    children[GROUP] = {"hosts": per_host}
+    return inv
+
+
+def run_remote(plan: ClusterPlan, results_dir: Path, console: Console) -> None:
+    try:
+        import ansible_runner
+    except ImportError as error:
+        raise MissingToolError("ansible-runner", "pip install ansible-runner") from error
+    import yaml  # shipped with ansible-core
+
+    with tempfile.TemporaryDirectory(prefix="aiinfra-validate-") as tmp:
+        root = Path(tmp)
+        (root / "project").mkdir()
+        (root / "inventory").mkdir()
+        (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
+        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan)))
+        console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
+        result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
+        missing = _missing_tools(result.events)
+        if missing:
+            host, tool = missing
+            raise MissingToolError(f"{tool} (on {host})", tool_hint(tool))
+        if result.status != "successful":
+            console.print(f"[yellow]the validation playbook ended {result.status}; judging what came back[/]")
+
+
+def _missing_tools(events: Any) -> tuple[str, str] | None:
+    for event in events:
+        data = event.get("event_data", {})
+        message = str(data.get("res", {}).get("msg", ""))
+        if MISSING_MARK in message:
+            tools = message.split(MISSING_MARK, 1)[1].strip().split(",")
+            return str(data.get("host", "?")), tools[0]
+    return None

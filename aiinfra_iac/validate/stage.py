@@ -1,0 +1,43 @@
+"""``run_validate``: collect results (runners) then judge them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from aiinfra_iac.errors import UsageError
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate.judge import judge
+from aiinfra_iac.validate.types import Verdict
+
+
+def collect_results(
+    plan: ClusterPlan, results_dir: Path, console: Console, *, burn_seconds: float | None = None
+) -> None:
+    """Run every check of ``plan`` and write the results layout under ``results_dir``."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    if plan.provider.type == "local":
+        from aiinfra_iac.validate.runners.local import run_local
+
+        run_local(plan, results_dir, console, burn_seconds=burn_seconds)
+    else:
+        from aiinfra_iac.validate.runners.remote import run_remote
+
+        run_remote(plan, results_dir, console)
+
+
+def run_validate(
+    plan: ClusterPlan,
+    results_dir: Path,
+    *,
+    collect: bool,
+    console: Console,
+    burn_seconds: float | None = None,
+) -> Verdict:
+    """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there."""
+    if collect:
+        collect_results(plan, results_dir, console, burn_seconds=burn_seconds)
+    elif not results_dir.is_dir():
+        raise UsageError(f"results directory {results_dir} does not exist")
+    return judge(plan, results_dir)

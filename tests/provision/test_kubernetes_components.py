@@ -1,0 +1,103 @@
+"""An existing Kubernetes cluster under mocks: provider, namespaces, pinned charts and their values."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.values import needs_network_operator, releases_for
+from aiinfra_iac.provision.offline import RenderedResource, render_detailed
+
+from .helpers import K8S_PROVIDER, NAMESPACE, RELEASE, of_type, one
+from .plans import fabric, k8s_ib, pool
+
+
+@pytest.fixture(scope="module")
+def k8s() -> list[RenderedResource]:
+    return render_detailed(k8s_ib())
+
+
+def test_provider_uses_the_blueprint_kubeconfig_and_context(k8s: list[RenderedResource]) -> None:
+    provider = one(k8s, K8S_PROVIDER).inputs
+    assert provider["context"] == "prod"
+    assert provider["kubeconfig"] == "[secret]"  # paths and contents of kubeconfigs never reach the plan
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        charts.GPU_OPERATOR,
+        charts.NETWORK_OPERATOR,
+        charts.KUEUE,
+        charts.KUBE_PROMETHEUS_STACK,
+        charts.MLFLOW,
+        charts.MILVUS,
+        charts.FEAST,
+    ],
+    ids=lambda pin: pin.release,
+)
+def test_releases_are_pinned_to_the_chart_versions(k8s: list[RenderedResource], pin: charts.ChartPin) -> None:
+    release = one(k8s, RELEASE, f"-{pin.release}").inputs
+    assert (release["chart"], release["version"], release["namespace"]) == (
+        pin.chart,
+        pin.version,
+        pin.namespace,
+    )
+    assert release.get("repositoryOpts", {}).get("repo", "") == pin.repo
+    assert pin.source.startswith("https://")
+
+
+def test_gpu_operator_values_follow_the_blueprint(k8s: list[RenderedResource]) -> None:
+    values = one(k8s, RELEASE, "-gpu-operator").inputs["values"]
+    assert values["driver"]["enabled"] is False  # tuning.driver.managedBy defaults to host
+    assert values["driver"]["kernelModuleType"] == "open"
+    assert values["toolkit"]["enabled"] is True
+    assert values["dcgmExporter"] == {"enabled": True, "serviceMonitor": {"enabled": True}}
+
+
+def test_network_operator_for_infiniband_leaves_nfd_to_the_gpu_operator(k8s: list[RenderedResource]) -> None:
+    values = one(k8s, RELEASE, "-network-operator").inputs["values"]
+    assert values["nfd"]["enabled"] is False and values["sriovNetworkOperator"]["enabled"] is False
+
+
+def test_operator_namespaces_are_privileged_and_labelled(k8s: list[RenderedResource]) -> None:
+    namespaces = {
+        r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in of_type(k8s, NAMESPACE)
+    }
+    assert namespaces["gpu-operator"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert namespaces["nvidia-network-operator"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert "pod-security.kubernetes.io/enforce" not in namespaces["mlflow"]
+    assert all(labels["aiinfra.dev/cluster"] == "k8s-ib" for labels in namespaces.values())
+
+
+def test_feast_gets_a_decodable_feature_store_yaml(k8s: list[RenderedResource]) -> None:
+    encoded = one(k8s, RELEASE, "-feast").inputs["values"]["feature_store_yaml_base64"]
+    text = base64.b64decode(encoded).decode()
+    assert "project: k8s_ib" in text and "online_store:" in text
+
+
+def test_pool_expectations_config_map(k8s: list[RenderedResource]) -> None:
+    data = one(k8s, "kubernetes:core/v1:ConfigMap").inputs["data"]["pools.json"]
+    assert '"gpusPerNode": 8' in data and '"fabric": "infiniband"' in data
+
+
+def test_roce_needs_the_network_operator_and_efa_or_plain_ethernet_does_not() -> None:
+    roce = k8s_ib().model_copy(update={"pools": (pool("gpu", fabric=fabric("roce", 8, 400)),)})
+    assert needs_network_operator(roce)
+    plain = k8s_ib().model_copy(update={"pools": (pool("gpu"),)})
+    assert not needs_network_operator(plain)
+    names = [r.pin.release for r in releases_for(plain, on_eks=False)]
+    assert "network-operator" not in names and names[0] == "gpu-operator"
+
+
+def test_standalone_dcgm_exporter_only_without_the_gpu_operator() -> None:
+    from aiinfra_iac.blueprint.models import KubernetesScheduler, Scheduler
+
+    plan = k8s_ib()
+    no_operator = plan.model_copy(
+        update={"scheduler": Scheduler(type="kubernetes", kubernetes=KubernetesScheduler(gpu_operator=False))}
+    )
+    assert "dcgm-exporter" not in [r.pin.release for r in releases_for(plan, on_eks=False)]
+    assert "dcgm-exporter" in [r.pin.release for r in releases_for(no_operator, on_eks=False)]

@@ -1,0 +1,420 @@
+"""Converge Ansible roles into throw-away Debian bookworm chroots.
+
+One ``debootstrap --variant=minbase bookworm`` per day is cached as a tarball under
+``/tmp/aiinfra-chroot-cache/<YYYY-MM-DD>/bookworm.tar`` (built under a file lock, so parallel test
+runs share it). Each test module extracts a fresh copy into a temporary directory and drives
+``ansible-playbook`` against it through the ``community.general.chroot`` connection; the run is read
+back through the ``ansible.posix.json`` stdout callback, never by scraping text.
+
+The base image carries python3 (the Ansible interpreter), python3-apt (the apt module), an apt
+configuration without recommends/suggests, an ``apt-get update`` done once at build time (so roles
+with ``cache_valid_time`` do not update again) and a ``policy-rc.d`` that stops package scripts from
+starting services inside the chroot.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROLES_PATH = REPO_ROOT / "roles"
+CACHE_ROOT = Path(os.environ.get("AIINFRA_CHROOT_CACHE", "/tmp/aiinfra-chroot-cache"))
+SUITE = "bookworm"
+MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+# systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
+BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+# Ansible's json callback lives in ansible.posix since ansible-core 2.19 dropped the builtin one.
+JSON_CALLBACK = "ansible.posix.json"
+
+_APT_CONF = """\
+// aiinfra-iac role tests: small, quick installs.
+APT::Install-Recommends "0";
+APT::Install-Suggests "0";
+Acquire::Languages "none";
+Acquire::Check-Valid-Until "false";
+Dpkg::Use-Pty "0";
+"""
+_POLICY_RC_D = "#!/bin/sh\n# aiinfra-iac role tests: never start services inside the chroot.\nexit 101\n"
+_SOURCES = (
+    f"deb {MIRROR} {SUITE} main\n"
+    f"deb {MIRROR} {SUITE}-updates main\n"
+    f"deb http://deb.debian.org/debian-security {SUITE}-security main\n"
+)
+
+
+class HarnessError(RuntimeError):
+    """The chroot harness could not do its job (not a role failure)."""
+
+
+def missing_prerequisites() -> str | None:
+    """Why role tests cannot run here, or None when they can."""
+    if os.geteuid() != 0:
+        return "role tests need root (chroot, debootstrap)"
+    for tool in ("debootstrap", "chroot", "tar"):
+        if shutil.which(tool) is None:
+            return f"{tool} not found (apt-get install debootstrap)"
+    if _ansible_playbook() is None:
+        return "ansible-playbook not found"
+    return None
+
+
+def _ansible_playbook() -> str | None:
+    beside_python = Path(sys.executable).with_name("ansible-playbook")
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("ansible-playbook")
+
+
+# --------------------------------------------------------------------------- base image
+
+
+def base_tarball(today: _dt.date | None = None) -> Path:
+    """The cached bookworm tarball for today, built once (under a lock) when absent."""
+    day = (today or _dt.datetime.now(_dt.UTC).date()).isoformat()
+    cache_dir = CACHE_ROOT / day
+    tarball = cache_dir / f"{SUITE}.tar"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(cache_dir / ".lock"):
+        if not tarball.exists():
+            _build_tarball(tarball)
+    return tarball
+
+
+@contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_tarball(tarball: Path) -> None:
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=tarball.parent))
+    root = work / "root"
+    try:
+        _run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                SUITE,
+                str(root),
+                MIRROR,
+            ],
+            what="debootstrap",
+        )
+        (root / "etc/apt/apt.conf.d/99aiinfra-tests").write_text(_APT_CONF)
+        (root / "etc/apt/sources.list").write_text(_SOURCES)
+        policy = root / "usr/sbin/policy-rc.d"
+        policy.write_text(_POLICY_RC_D)
+        policy.chmod(0o755)
+        shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
+        _run(["chroot", str(root), "apt-get", "update", "-q"], what="apt-get update in the base chroot")
+        _run(["chroot", str(root), "apt-get", "clean"], what="apt-get clean")
+        partial = tarball.with_suffix(".tar.partial")
+        _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."], what="tar")
+        partial.rename(tarball)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(cmd: list[str], *, what: str, env: Mapping[str, str] | None = None) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(env) if env else None, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-3000:]
+        raise HarnessError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+    return proc.stdout
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's outcome on the chroot host."""
+
+    name: str
+    action: str
+    changed: bool
+    failed: bool
+    skipped: bool
+    msg: str
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ConvergeResult:
+    """One ``ansible-playbook`` run: recap counters, per-task results and timing."""
+
+    rc: int
+    stats: Mapping[str, int]
+    tasks: tuple[TaskResult, ...]
+    seconds: float
+    stderr: str
+    check: bool = False
+    diffs: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def changed(self) -> int:
+        return self.stats.get("changed", 0)
+
+    @property
+    def failed(self) -> int:
+        return self.stats.get("failures", 0) + self.stats.get("unreachable", 0)
+
+    def task(self, name: str) -> TaskResult:
+        """The task whose name is ``name`` (or ends with ``: name``, as role tasks are prefixed)."""
+        found = [t for t in self.tasks if t.name == name or t.name.endswith(f" : {name}")]
+        if not found:
+            names = "\n  ".join(t.name for t in self.tasks)
+            raise AssertionError(f"no task named {name!r}; tasks run:\n  {names}")
+        return found[-1]
+
+    def changed_tasks(self) -> list[str]:
+        return [t.name for t in self.tasks if t.changed]
+
+    def failures(self) -> list[str]:
+        return [f"{t.name}: {t.msg}" for t in self.tasks if t.failed]
+
+    def diff_text(self) -> str:
+        """All diffs of the run, rendered as text (before/after and prepared diffs)."""
+        parts: list[str] = []
+        for task_name, diff in self.diffs:
+            for item in diff if isinstance(diff, list) else [diff]:
+                if not isinstance(item, Mapping):
+                    continue
+                parts.append(f"### {task_name}")
+                for key in ("before_header", "after_header", "prepared", "after"):
+                    value = item.get(key)
+                    if isinstance(value, str):
+                        parts.append(value)
+        return "\n".join(parts)
+
+
+def parse_json_callback(stdout: str, host: str) -> tuple[Mapping[str, int], list[TaskResult], list[Any]]:
+    """Stats, task results and diffs for ``host`` out of ``ansible.posix.json`` output."""
+    start = stdout.find("{")
+    if start < 0:
+        raise HarnessError(f"no JSON in ansible-playbook output:\n{stdout[-2000:]}")
+    data = json.loads(stdout[start:])
+    stats = data.get("stats", {}).get(host)
+    if stats is None:
+        raise HarnessError(f"host {host} missing from recap; hosts: {sorted(data.get('stats', {}))}")
+    tasks: list[TaskResult] = []
+    diffs: list[Any] = []
+    for play in data.get("plays", []):
+        for task in play.get("tasks", []):
+            res = task.get("hosts", {}).get(host)
+            if res is None:
+                continue
+            name = task["task"]["name"]
+            msg = res.get("msg", "")
+            tasks.append(
+                TaskResult(
+                    name=name,
+                    action=res.get("action", ""),
+                    changed=bool(res.get("changed", False)),
+                    failed=bool(res.get("failed", False)) or bool(res.get("unreachable", False)),
+                    skipped=bool(res.get("skipped", False)),
+                    msg=msg if isinstance(msg, str) else json.dumps(msg),
+                    raw=res,
+                )
+            )
+            if "diff" in res:
+                diffs.append((name, res["diff"]))
+            for item in res.get("results", []) if isinstance(res.get("results"), list) else []:
+                if isinstance(item, Mapping) and "diff" in item:
+                    diffs.append((name, item["diff"]))
+    return stats, tasks, diffs
+
+
+# --------------------------------------------------------------------------- the chroot
+
+
+class Chroot:
+    """A fresh bookworm root in a temporary directory, driven by ansible-playbook."""
+
+    def __init__(self, root: Path, workdir: Path) -> None:
+        self.root = root
+        self.workdir = workdir
+        self.timings: list[tuple[str, float]] = []
+        self._mounts: list[Path] = []
+        self._runs = 0
+
+    @classmethod
+    def create(cls, parent: Path, tarball: Path) -> Chroot:
+        root = parent / "root"
+        root.mkdir()
+        _run(["tar", "--numeric-owner", "-C", str(root), "-xf", str(tarball)], what="extract base chroot")
+        work = parent / "ansible"
+        work.mkdir()
+        return cls(root, work)
+
+    # ------------------------------------------------------------------ mounts
+
+    def mount_proc(self) -> None:
+        """Bind-mount the host's /proc (only for roles that need it); undone by ``close``."""
+        target = self.root / "proc"
+        _run(["mount", "--bind", "/proc", str(target)], what="mount /proc")
+        self._mounts.append(target)
+
+    def close(self) -> None:
+        """Unmount everything mounted into the chroot, then remove it (ansible logs stay in workdir)."""
+        for target in reversed(self._mounts):
+            subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
+        self._mounts.clear()
+        if not _has_mounts_below(self.root):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # ------------------------------------------------------------------ ansible
+
+    def converge(
+        self,
+        role: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        check: bool = False,
+        diff: bool = False,
+        label: str | None = None,
+    ) -> ConvergeResult:
+        """Run ``role`` against the chroot; returns the parsed recap (it does not assert success)."""
+        self._runs += 1
+        run_dir = self.workdir / f"run{self._runs}"
+        run_dir.mkdir()
+        host = str(self.root)
+        (run_dir / "inventory.ini").write_text(
+            "[nodes]\n"
+            f"{host} ansible_connection=community.general.chroot "
+            "ansible_python_interpreter=/usr/bin/python3\n"
+        )
+        (run_dir / "site.yml").write_text(
+            f"- name: Converge {role}\n  hosts: all\n  gather_facts: true\n  roles:\n    - role: {role}\n"
+        )
+        (run_dir / "vars.json").write_text(json.dumps(dict(variables or {})))
+        cmd = [
+            _ansible_playbook() or "ansible-playbook",
+            "-i",
+            str(run_dir / "inventory.ini"),
+            "-e",
+            f"@{run_dir / 'vars.json'}",
+            str(run_dir / "site.yml"),
+        ]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        env = dict(os.environ)
+        env.update(
+            {
+                "ANSIBLE_STDOUT_CALLBACK": JSON_CALLBACK,
+                "ANSIBLE_ROLES_PATH": str(ROLES_PATH),
+                "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
+                "ANSIBLE_HOST_KEY_CHECKING": "False",
+                "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_PIPELINING": "True",
+                "ANSIBLE_DEPRECATION_WARNINGS": "False",
+                "ANSIBLE_CONFIG": str(run_dir / "none.cfg"),
+            }
+        )
+        started = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=run_dir, check=False)
+        seconds = time.monotonic() - started
+        (run_dir / "stdout.json").write_text(proc.stdout)
+        (run_dir / "stderr.txt").write_text(proc.stderr)
+        try:
+            stats, tasks, diffs = parse_json_callback(proc.stdout, host)
+        except (HarnessError, json.JSONDecodeError) as exc:
+            raise HarnessError(f"{exc}\nstderr:\n{proc.stderr[-3000:]}") from exc
+        self.timings.append((label or f"{role}{' --check' if check else ''}", seconds))
+        return ConvergeResult(
+            rc=proc.returncode,
+            stats=stats,
+            tasks=tuple(tasks),
+            seconds=seconds,
+            stderr=proc.stderr,
+            check=check,
+            diffs=tuple(diffs),
+        )
+
+    def converge_ok(
+        self,
+        role: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        check: bool = False,
+        diff: bool = False,
+        label: str | None = None,
+    ) -> ConvergeResult:
+        """``converge`` that fails the test, naming the failed tasks, unless the run succeeded."""
+        result = self.converge(role, variables, check=check, diff=diff, label=label)
+        if result.failed or result.rc != 0:
+            raise AssertionError(
+                f"converge of {role} failed (rc={result.rc}, recap={dict(result.stats)}):\n  "
+                + "\n  ".join(result.failures() or [result.stderr[-3000:]])
+            )
+        return result
+
+    def assert_idempotent(self, role: str, variables: Mapping[str, Any] | None = None) -> ConvergeResult:
+        """Converge again and fail, naming the tasks, unless nothing changed."""
+        result = self.converge_ok(role, variables, label=f"{role} (re-run)")
+        if result.changed != 0:
+            raise AssertionError(
+                f"{role} is not idempotent: changed={result.changed} on the second run:\n  "
+                + "\n  ".join(result.changed_tasks())
+            )
+        return result
+
+    # ------------------------------------------------------------------ inspection
+
+    def path(self, inside: str) -> Path:
+        """The host path of ``inside`` (an absolute path within the chroot)."""
+        return self.root / inside.lstrip("/")
+
+    def exists(self, inside: str) -> bool:
+        return self.path(inside).exists()
+
+    def read_file(self, inside: str) -> str:
+        target = self.path(inside)
+        if not target.is_file():
+            raise AssertionError(f"{inside} does not exist in the chroot")
+        return target.read_text()
+
+    def chroot_run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``cmd`` inside the chroot."""
+        proc = subprocess.run(
+            ["chroot", str(self.root), *cmd],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"},
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed in the chroot ({proc.returncode}): {proc.stderr}")
+        return proc
+
+    def installed(self, package: str) -> bool:
+        """Whether dpkg has ``package`` installed in the chroot."""
+        proc = self.chroot_run("dpkg-query", "-W", "-f=${Status}", package, check=False)
+        return proc.returncode == 0 and proc.stdout.strip() == "install ok installed"
+
+
+def _has_mounts_below(root: Path) -> bool:
+    prefix = str(root.resolve())
+    with open("/proc/self/mounts") as mounts:
+        return any(line.split()[1].startswith(prefix) for line in mounts if len(line.split()) > 1)

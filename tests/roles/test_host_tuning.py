@@ -1,0 +1,73 @@
+"""host_tuning converged into a bookworm chroot: persistent files written, hardware steps skipped."""
+
+from __future__ import annotations
+
+import pytest
+from harness import Chroot, ConvergeResult
+
+ROLE = "host_tuning"
+VARS = {
+    "host_tuning_hugepages_2m": 1024,
+    "host_tuning_iommu_vendor": "amd",
+    "host_tuning_transparent_hugepages": "never",
+    "host_tuning_irq_interfaces": ["ens1f0np0", "ens2f0np0"],
+    "host_tuning_apt_cache_valid_time": 172800,
+}
+
+
+@pytest.fixture(scope="module")
+def first_run(chroot: Chroot) -> ConvergeResult:
+    return chroot.converge_ok(ROLE, VARS, label=f"{ROLE} (converge)")
+
+
+def test_converge_changes_then_is_idempotent(chroot: Chroot, first_run: ConvergeResult) -> None:
+    assert first_run.changed > 0
+    chroot.assert_idempotent(ROLE, VARS)
+
+
+def test_packages_installed(chroot: Chroot, first_run: ConvergeResult) -> None:
+    for package in ("irqbalance", "cpufrequtils", "numactl", "procps"):
+        assert chroot.installed(package), package
+
+
+def test_sysctls_written_not_applied_to_host(chroot: Chroot, first_run: ConvergeResult) -> None:
+    text = chroot.read_file("/etc/sysctl.d/90-aiinfra-host-tuning.conf")
+    assert "kernel.numa_balancing = 0" in text
+    assert "vm.nr_hugepages = 1024" in text
+    assert first_run.task("Report sysctls not applied to a kernel that is not ours").msg.startswith(
+        "skipped: no hardware"
+    )
+
+
+def test_memlock_unlimited(chroot: Chroot, first_run: ConvergeResult) -> None:
+    limits = chroot.read_file("/etc/security/limits.d/90-aiinfra-memlock.conf").split("\n")
+    assert "*    hard    memlock    unlimited" in limits
+    assert "*    soft    memlock    unlimited" in limits
+    assert "DefaultLimitMEMLOCK=infinity" in chroot.read_file("/etc/systemd/system.conf.d/90-aiinfra-memlock.conf")
+
+
+def test_kernel_args_and_reboot_flag(chroot: Chroot, first_run: ConvergeResult) -> None:
+    grub = chroot.read_file("/etc/default/grub.d/90-aiinfra-host-tuning.cfg")
+    assert 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX iommu=pt amd_iommu=on transparent_hugepage=never"' in grub
+    assert first_run.task("Report the kernel arguments waiting for a reboot").msg.startswith("reboot needed:")
+    reboot = first_run.task("Reboot for the kernel arguments")
+    assert reboot.skipped and not reboot.changed
+
+
+def test_cpu_governor(chroot: Chroot, first_run: ConvergeResult) -> None:
+    assert 'GOVERNOR="performance"' in chroot.read_file("/etc/default/cpufrequtils")
+    assert first_run.task("Apply the CPU governor to every CPU").skipped
+    assert first_run.task("Report the CPU governor not applied").msg.startswith("skipped: no hardware")
+
+
+def test_irq_affinity(chroot: Chroot, first_run: ConvergeResult) -> None:
+    conf = chroot.read_file("/etc/aiinfra/nic-irq-affinity.conf")
+    assert "ens1f0np0\nens2f0np0\n" in conf
+    assert 'IRQBALANCE_ARGS="--policyscript=/usr/local/sbin/aiinfra-irqbalance-policy"' in chroot.read_file(
+        "/etc/default/irqbalance"
+    )
+    enabled = chroot.chroot_run("systemctl", "is-enabled", "aiinfra-nic-irq-affinity.service", "irqbalance.service")
+    assert enabled.stdout.split() == ["enabled", "enabled"]
+    # The script runs inside the chroot: no /sys there, so no NIC is listed and nothing is pinned.
+    assert chroot.chroot_run("/usr/local/sbin/aiinfra-nic-irq-affinity", "--list").stdout == ""
+    assert first_run.task("Report NIC IRQs not pinned").msg.startswith("skipped: no hardware")
