@@ -34,34 +34,29 @@ def command(
 
     err = stderr_console()
     try:
+        from aiinfra_iac.provision import engine
         from aiinfra_iac.provision.common import retained_storage
-        from aiinfra_iac.provision.engine import (
-            Engine,
-            require_passphrase,
-            require_pulumi_cli,
-        )
-        from aiinfra_iac.provision.engine import (
-            state_dir as resolve,
-        )
         from aiinfra_iac.provision.providers import provider_for
         from aiinfra_iac.provision.stages import StageRecord
 
         plan = load_plan(file, err)
         provider = provider_for(plan)
-        state = resolve(state_dir)
+        state = engine.state_dir(state_dir)
         if not provider.creates_cloud_resources:
             StageRecord.load(state, plan).reset()
             err.print(
                 f"{plan.name}: provider {plan.provider.type} provisions no resources; nothing to destroy."
             )
             raise typer.Exit(EXIT_OK)
-        require_pulumi_cli()
-        require_passphrase()
+        engine.require_pulumi_cli()
+        engine.require_passphrase()
         kept = retained_storage(plan)
         keeping = f"; keeps {', '.join(kept)}" if kept else ""
         confirm_or_exit(f"Destroy {plan.name}{keeping}?", yes)
-        engine = Engine(plan, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False))
-        summary, kept = engine.destroy()
+        stack = engine.Engine(
+            plan, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False)
+        )
+        summary, kept = stack.destroy()
         StageRecord.load(state, plan).reset()
     except AiinfraError as error:
         fail(error)

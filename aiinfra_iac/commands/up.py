@@ -26,11 +26,16 @@ class OnlyStage(enum.StrEnum):
     validate = "validate"
 
 
+def interactive() -> bool:
+    """A person can answer a prompt (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def confirm_or_exit(question: str, yes: bool) -> None:
     """Ask on a terminal; without one, insist on --yes (exit 2)."""
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise UsageError(
             "no terminal to ask for confirmation on: run again with --yes to proceed without asking."
         )
@@ -58,14 +63,7 @@ def command(
 
     err = stderr_console()
     try:
-        from aiinfra_iac.provision.engine import (
-            Engine,
-            require_passphrase,
-            require_pulumi_cli,
-        )
-        from aiinfra_iac.provision.engine import (
-            state_dir as resolve,
-        )
+        from aiinfra_iac.provision import engine
         from aiinfra_iac.provision.pipeline import Pipeline
         from aiinfra_iac.provision.providers import provider_for
         from aiinfra_iac.provision.stages import STAGES
@@ -77,15 +75,15 @@ def command(
             "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
         )
         if needs_stack:
-            require_pulumi_cli()
-            require_passphrase()
-        state = resolve(state_dir)
+            engine.require_pulumi_cli()
+            engine.require_passphrase()
+        state = engine.state_dir(state_dir)
         confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
         pipeline = Pipeline(
             plan,
             state=state,
             console=err,
-            engine_factory=lambda p: Engine(
+            engine_factory=lambda p: engine.Engine(
                 p, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False)
             ),
         )

@@ -16,12 +16,19 @@ from typing import Annotated
 import typer
 
 from aiinfra_iac.commands._common import OutputFormat, fail, stderr_console, stdout_console
+from aiinfra_iac.commands._planload import load_plan
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
 
 
 def default_results_dir(cluster: str, now: dt.datetime | None = None) -> Path:
+    """``~/.aiinfra/results/<cluster>/<UTC time>``, or ``./aiinfra-results/…`` where home is not writable."""
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return Path.home() / ".aiinfra" / "results" / cluster / stamp
+    home = Path.home() / ".aiinfra" / "results"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path("aiinfra-results") / cluster / stamp
+    return home / cluster / stamp
 
 
 def _write(path: Path, text: str, what: str) -> None:
@@ -57,15 +64,12 @@ def command(
     """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results (0 pass/warn, 1 fail)."""
     err = stderr_console()
     try:
-        from aiinfra_iac.plan import plan_from_file
         from aiinfra_iac.validate.reports.json_report import to_json
         from aiinfra_iac.validate.stage import run_validate
 
         if results is not None and not results.is_dir():
             raise UsageError(f"--results {results}: no such directory")
-        plan, warnings = plan_from_file(file)
-        for warning in warnings:
-            err.print(f"warning: {warning.id} {warning.loc}: {warning.message}")
+        plan = load_plan(file, err)
         results_dir = results if results is not None else default_results_dir(plan.name)
         if results is None:
             err.print(f"writing results to {results_dir}")

@@ -23,9 +23,16 @@ MOUNTED_STORAGE_TYPES = frozenset({"fsx-lustre", "nfs", "local-nvme"})
 """Storage types a node mounts; s3 buckets are reached over HTTPS and need no client role."""
 
 
+NOT_CONFIGURED = {
+    "kubernetes": "an existing Kubernetes cluster: the GPU and Network Operators configure its nodes",
+    "local": "the local sandbox uses this machine as it is; configure never retunes the machine it runs on",
+}
+"""Providers whose nodes the configure stage leaves alone, and why."""
+
+
 def configures_nodes(plan: ClusterPlan) -> bool:
-    """False on an existing Kubernetes cluster: there the GPU and Network Operators own the nodes."""
-    return plan.provider.type != "kubernetes"
+    """False where Ansible must not touch the nodes (see :data:`NOT_CONFIGURED`)."""
+    return plan.provider.type not in NOT_CONFIGURED
 
 
 def roles_for_pool(plan: ClusterPlan, pool: PoolPlan) -> list[str]:

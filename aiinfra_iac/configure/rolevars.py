@@ -69,11 +69,21 @@ def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
 
 
 def efa_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
-    return {}
+    out: RoleVars = {"efa_reboot": plan.tuning.host.reboot}
+    fi_env = {k: v for k, v in pool.nccl_env.items() if k.startswith("FI_")}
+    if fi_env:
+        out["efa_fi_env"] = fi_env
+    return out
 
 
 def bluefield_dpu_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
-    return {}
+    if pool.dpu is None:
+        return {}
+    return {
+        "bluefield_dpu_model": pool.dpu.model,
+        "bluefield_dpu_mode": pool.dpu.mode,
+        "bluefield_dpu_reboot": plan.tuning.host.reboot,
+    }
 
 
 def nccl_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
@@ -221,8 +231,29 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     }
 
 
+# CUDA compute capability per canonical GPU model, for building gpu-burn and nccl-tests for exactly
+# that GPU. Source: https://developer.nvidia.com/cuda-gpus
+COMPUTE_CAPABILITY = {
+    "A100-SXM-40GB": "80",
+    "A100-SXM-80GB": "80",
+    "A10G": "86",
+    "L4": "89",
+    "L40S": "89",
+    "H100-SXM": "90",
+    "H100-PCIE": "90",
+    "H200-SXM": "90",
+    "B200": "100",
+}
+
+
 def validation_tools_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
-    return {}
+    capability = COMPUTE_CAPABILITY.get(pool.gpu.model, "") if pool.gpu else ""
+    if not capability:
+        return {}
+    return {
+        "validation_tools_gpu_burn_compute": capability,
+        "validation_tools_nccl_tests_gencode": f"-gencode=arch=compute_{capability},code=sm_{capability}",
+    }
 
 
 def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from aiinfra_iac.configure.inventory import build_inventory
 from aiinfra_iac.configure.progress import HostProgress, RunTracker
-from aiinfra_iac.configure.roles import configures_nodes, roles_for_pool
+from aiinfra_iac.configure.roles import NOT_CONFIGURED, configures_nodes, roles_for_pool
 from aiinfra_iac.configure.rolevars import unmounted_lustre
 from aiinfra_iac.configure.runner import forks_for, run_playbook, write_inventory
 from aiinfra_iac.configure.taskcount import expected_tasks
@@ -27,7 +27,7 @@ from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.resources import bundled_path
 
 PLAYBOOK = "site.yml"
-PROVIDERS_NEEDING_ADDRESSES = frozenset({"aws", "local"})
+PROVIDERS_NEEDING_ADDRESSES = frozenset({"aws"})
 
 
 @dataclass(frozen=True)
@@ -102,17 +102,20 @@ def run_configure(
     """Configure every node of ``plan`` (``check=True``: check + diff mode, nothing changed).
 
     ``addresses``: node name → address from provisioning (``10.0.0.5``, ``ssh://user@host:port``,
-    ``chroot:/path``, ``local``); required for aws/local nodes. ``storage_endpoints``: fsx-lustre name →
-    ``{"dnsName", "mountName"}`` provision outputs. ``private_data_dir``: ansible-runner's directory
-    (inventory, artifacts); default ``$AIINFRA_STATE_DIR/<cluster>/configure``.
+    ``chroot:/path``, ``local``); required for aws nodes, optional elsewhere.
+    ``storage_endpoints``: fsx-lustre name → ``{"dnsName", "mountName"}`` provision outputs.
+    ``private_data_dir``: ansible-runner's directory (inventory, artifacts); default
+    ``$AIINFRA_STATE_DIR/<cluster>/configure``.
     """
     started = time.monotonic()
     if not configures_nodes(plan):
-        reason = f"provider {plan.provider.type}: the GPU and Network Operators configure the nodes"
-        console.print(f"configure: nothing to run ({reason})")
+        reason = f"provider {plan.provider.type}: {NOT_CONFIGURED[plan.provider.type]}"
         return ConfigureResult(check=check, hosts={}, seconds=0.0, artifact_dir=None, skipped_reason=reason)
     _check_addresses(plan, addresses)
-    roles_dir = bundled_path("roles")
+    try:
+        roles_dir = bundled_path("roles")
+    except FileNotFoundError as error:
+        raise ConfigureError(str(error)) from error
     playbook = roles_dir / PLAYBOOK
     pdd = (private_data_dir or default_private_data_dir(plan)).resolve()
     pdd.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -37,13 +37,16 @@ def summary(plan: ClusterPlan) -> dict[str, Any]:
     }
 
 
-def plan_document(plan: ClusterPlan) -> dict[str, Any]:
-    """Render everything offline; no credentials, no Pulumi CLI, no network."""
+def plan_document(plan: ClusterPlan, resources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Render everything offline; no credentials, no Pulumi CLI, no network.
+
+    ``resources`` skips the render when the caller already has ``render_offline(plan)``.
+    """
     from aiinfra_iac.provision.offline import render_offline
 
     return {
         "cluster": plan.name,
-        "resources": render_offline(plan),
+        "resources": render_offline(plan) if resources is None else resources,
         "configuration": configuration(plan),
         "validation": validation(plan),
         "summary": summary(plan),

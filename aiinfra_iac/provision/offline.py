@@ -25,8 +25,9 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REDACTED = "[secret]"
 SENSITIVE_KEY = re.compile(
-    r"(password|passphrase|secret|private_?key|access_?key|auth_?token|^token$|kubeconfig)", re.IGNORECASE
+    r"(password|passphrase|secret|private_?key|access_?key|token$|kubeconfig)", re.IGNORECASE
 )
+"""Keys whose plain values are redacted too (``httpTokens`` is an IMDS setting and stays)."""
 
 MOCK_INVOKES: dict[str, dict[str, Any]] = {
     # instances are found after the Auto Scaling group exists; offline there are none yet

@@ -96,4 +96,7 @@ def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -
             results = [r for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks) for r in part]
     else:
         results = _judge_chunk(plan, todo)
-    return Verdict(cluster=plan.name, checks=tuple(mark_outliers(results, plan.rules)))
+    cpu_burns = frozenset(
+        c.id for c in plan.validation if c.kind == "gpu_burn" and plan.pool(c.pool).gpu is None
+    )
+    return Verdict(cluster=plan.name, checks=tuple(mark_outliers(results, plan.rules, skip=cpu_burns)))

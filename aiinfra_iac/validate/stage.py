@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -13,10 +14,23 @@ from aiinfra_iac.validate.types import Verdict
 
 
 def collect_results(
-    plan: ClusterPlan, results_dir: Path, console: Console, *, burn_seconds: float | None = None
+    plan: ClusterPlan,
+    results_dir: Path,
+    console: Console,
+    *,
+    burn_seconds: float | None = None,
+    addresses: Mapping[str, str] | None = None,
 ) -> None:
-    """Run every check of ``plan`` and write the results layout under ``results_dir``."""
-    results_dir.mkdir(parents=True, exist_ok=True)
+    """Run every check of ``plan`` and write the results layout under ``results_dir``.
+
+    ``addresses``: node name → address known after provisioning (as the configure stage takes them);
+    without it nodes are reached by their names."""
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"cannot create the results directory {results_dir}: {error.strerror or error}"
+        ) from error
     if plan.provider.type == "local":
         from aiinfra_iac.validate.runners.local import run_local
 
@@ -24,7 +38,7 @@ def collect_results(
     else:
         from aiinfra_iac.validate.runners.remote import run_remote
 
-        run_remote(plan, results_dir, console)
+        run_remote(plan, results_dir, console, addresses=addresses)
 
 
 def run_validate(
@@ -34,10 +48,11 @@ def run_validate(
     collect: bool,
     console: Console,
     burn_seconds: float | None = None,
+    addresses: Mapping[str, str] | None = None,
 ) -> Verdict:
     """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there."""
     if collect:
-        collect_results(plan, results_dir, console, burn_seconds=burn_seconds)
+        collect_results(plan, results_dir, console, burn_seconds=burn_seconds, addresses=addresses)
     elif not results_dir.is_dir():
         raise UsageError(f"results directory {results_dir} does not exist")
     return judge(plan, results_dir)

@@ -93,16 +93,22 @@ def test_normalize_gpu_model(spelling: str, canonical: str | None) -> None:
 
 
 def test_instance_layouts_match_cards_and_efa_interfaces() -> None:
+    """AWS "Maximize network bandwidth": ENA primary on card 0 device 0, EFA-only on card 0 device 1
+    and on device 0 of every other card; single-card types may use EFA-with-ENA as the primary."""
     for it in load_catalog().instance_types.values():
         efa = [slot for slot in it.interface_layout if slot.kind != "interface"]
         assert len(efa) == it.efa_interfaces, it.name
-        cards = [slot.network_card_index for slot in it.interface_layout]
-        assert len(cards) == len(set(cards)), f"{it.name}: one interface per network card"
-        primary = [slot for slot in it.interface_layout if slot.network_card_index == 0]
-        assert primary[0].device_index == 0 and primary[0].kind in ("interface", "efa"), it.name
-        if it.efa_interfaces:
-            assert sorted(cards) == list(range(it.network_cards)), it.name
-            assert all(s.kind == "efa-only" and s.device_index == 1 for s in it.interface_layout[1:]), it.name
+        slots = [(slot.network_card_index, slot.device_index) for slot in it.interface_layout]
+        assert len(slots) == len(set(slots)), f"{it.name}: one interface per card and device index"
+        primary = it.interface_layout[0]
+        assert (primary.network_card_index, primary.device_index) == (0, 0), it.name
+        assert primary.kind in ("interface", "efa"), it.name
+        if it.network_cards > 1 and it.efa_interfaces:
+            assert primary.kind == "interface", it.name
+            assert sorted({card for card, _ in slots}) == list(range(it.network_cards)), it.name
+            for slot in it.interface_layout[1:]:
+                expected_device = 1 if slot.network_card_index == 0 else 0
+                assert (slot.kind, slot.device_index) == ("efa-only", expected_device), it.name
         assert len(it.gpu_numa) == it.gpu_count and all(n < it.numa_nodes for n in it.gpu_numa), it.name
         if it.efa_interfaces:
             assert it.network_gbps % it.efa_interfaces == 0, it.name
@@ -113,7 +119,7 @@ def test_p5_facts() -> None:
     assert (p5.gpu_model, p5.gpu_count, p5.network_cards, p5.efa_interfaces) == ("H100-SXM", 8, 32, 32)
     assert p5.network_gbps == 3200 and p5.efa_generation == 2 and p5.gpudirect_rdma
     assert p5.gpu_numa == (0, 0, 0, 0, 1, 1, 1, 1)
-    assert p5.interface_layout[0].kind == "efa"
+    assert (p5.interface_layout[0].kind, p5.interface_layout[1].kind) == ("interface", "efa-only")
     assert p5.supports_capacity_blocks and p5.price_usd_hour > 0
 
 

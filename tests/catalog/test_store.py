@@ -53,14 +53,14 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("aws_instances.yaml", "gpu_model: H100-SXM\n", "gpu_model: H100-SXMX\n", "is not in gpus.yaml"),
         (
             "aws_instances.yaml",
-            '{cards: "1-31", device_index: 1, kind: efa-only}',
-            '{cards: "1-30", device_index: 1, kind: efa-only}',
+            '{cards: "1-31", device_index: 0, kind: efa-only}',
+            '{cards: "1-30", device_index: 0, kind: efa-only}',
             "p5.48xlarge: interface_layout must cover network cards 0..31",
         ),
         (
             "aws_instances.yaml",
-            '{cards: "1-31", device_index: 1, kind: efa-only}',
-            '{cards: "1-31", device_index: 1, kind: efa_only}',
+            '{cards: "1-31", device_index: 0, kind: efa-only}',
+            '{cards: "1-31", device_index: 0, kind: efa_only}',
             "kind must be interface, efa or efa-only",
         ),
         (

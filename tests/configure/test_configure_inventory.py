@@ -232,3 +232,40 @@ def test_ten_thousand_hosts_in_well_under_a_second() -> None:
     assert entries[0]["vars"]["slurm_nodes"][0]["name"] == "train-[0-10239]"
     assert elapsed < 1.0, f"{elapsed:.3f}s for 10,240 hosts"
     assert len(text) < 2_000_000
+
+
+def test_every_catalog_gpu_has_a_compute_capability() -> None:
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    from aiinfra_iac.configure.rolevars import COMPUTE_CAPABILITY
+
+    data = Path(__file__).resolve().parents[2] / "aiinfra_iac" / "catalog" / "data" / "gpus.yaml"
+    ids = {gpu["id"] for gpu in YAML(typ="safe").load(data.read_text())["gpus"]}
+    assert ids == set(COMPUTE_CAPABILITY)
+
+
+def test_efa_dpu_and_tool_vars() -> None:
+    from aiinfra_iac.blueprint.models import Dpu
+
+    plan = cluster(
+        (
+            pool(
+                "gpu", 2, gpu=H100, fabric=efa_fabric(), dpu=Dpu(name="bf3", model="bluefield-3", mode="dpu")
+            ),
+        ),
+        provider="aws",
+        scheduler="kubernetes",
+    )
+    plan = plan.model_copy(
+        update={
+            "pools": (plan.pools[0].model_copy(update={"nccl_env": {"FI_PROVIDER": "efa", "NCCL_NET": "x"}}),)
+        }
+    )
+    got = role_vars_for_pool(plan, plan.pool("gpu"))
+    assert got["efa_fi_env"] == {"FI_PROVIDER": "efa"}
+    assert (got["bluefield_dpu_model"], got["bluefield_dpu_mode"]) == ("bluefield-3", "dpu")
+    assert got["validation_tools_gpu_burn_compute"] == "90"
+    assert got["validation_tools_nccl_tests_gencode"] == "-gencode=arch=compute_90,code=sm_90"
+    assert got["nccl_plugin"] == "aws-ofi-nccl"

@@ -50,11 +50,12 @@ def test_plan_from_file_resolves_a_written_blueprint(tmp_path: Path) -> None:
     assert [r.gpus for r in pool.rails] == [(0, 1, 2, 3), (4, 5, 6, 7)]
 
 
-def test_resolve_problem_gets_file_and_line(tmp_path: Path) -> None:
+def test_inconsistent_fabric_is_refused_with_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "ib.yaml"
     path.write_text(ONPREM_IB)
     with pytest.raises(BlueprintError) as caught:
         plan_from_file(path)
-    problem = next(p for p in caught.value.problems if p.loc == "spec.fabrics[0].railsPerNode")
+    problem = next(p for p in caught.value.problems if p.loc == "spec.fabrics[0].hcas")
+    assert problem.id == "AI139"
     assert problem.file is not None and problem.file.endswith("ib.yaml")
-    assert problem.line == 16
+    assert problem.line == 15

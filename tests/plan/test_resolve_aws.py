@@ -40,10 +40,11 @@ def test_p5_has_32_efa_rails_four_per_gpu_on_the_gpu_numa_node() -> None:
 
 def test_p5_interfaces_follow_the_aws_layout() -> None:
     interfaces = resolve(aws_p5()).pool("train").network_interfaces
-    assert len(interfaces) == 32
-    assert (interfaces[0].network_card_index, interfaces[0].device_index, interfaces[0].kind) == (0, 0, "efa")
-    assert {(i.device_index, i.kind) for i in interfaces[1:]} == {(1, "efa-only")}
-    assert [i.network_card_index for i in interfaces] == list(range(32))
+    # "32 EFA devices and one ENA device": ENA primary, EFA-only on card 0 device 1 and cards 1-31 device 0.
+    assert len(interfaces) == 33
+    layout = [(i.network_card_index, i.device_index, i.kind) for i in interfaces]
+    assert layout[:2] == [(0, 0, "interface"), (0, 1, "efa-only")]
+    assert layout[2:] == [(card, 0, "efa-only") for card in range(1, 32)]
 
 
 def test_efa_nccl_env_and_overrides_last() -> None:

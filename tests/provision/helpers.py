@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiinfra_iac.provision.offline import RenderedResource
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -39,6 +41,6 @@ def mock_id(resource_name: str) -> str:
     return f"{resource_name}-id"
 
 
-def efa_interfaces(template: RenderedResource) -> list[dict[str, object]]:
+def efa_interfaces(template: RenderedResource) -> list[dict[str, Any]]:
     interfaces = template.inputs.get("networkInterfaces", [])
     return [i for i in interfaces if i["interfaceType"] in ("efa", "efa-only")]

@@ -7,8 +7,9 @@ Use in a test module::
         chroot.assert_idempotent("host_tuning", {...})
         assert "kernel.numa_balancing = 0" in chroot.read_file("/etc/sysctl.d/...")
 
-Every test here carries the ``roles`` marker (``pytest -m "not roles"`` leaves them out) and is
-skipped, with the reason, when not root or when debootstrap/ansible-playbook are missing.
+Every test here that uses the ``chroot`` fixture carries the ``roles`` marker (``pytest -m "not roles"``
+leaves them out) and is skipped, with the reason, when not root or when debootstrap/ansible-playbook are
+missing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _TIMINGS: list[tuple[str, str, float]] = []
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if here in Path(str(item.fspath)).parents and "chroot" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.roles)
 
 

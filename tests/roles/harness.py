@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -46,6 +47,15 @@ APT::Install-Suggests "0";
 Acquire::Languages "none";
 Acquire::Check-Valid-Until "false";
 Dpkg::Use-Pty "0";
+"""
+# Documentation, manual pages and translations are not needed to assert on a role's work.
+_DPKG_NODOC = """\
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
 """
 _POLICY_RC_D = "#!/bin/sh\n# aiinfra-iac role tests: never start services inside the chroot.\nexit 101\n"
 _SOURCES = (
@@ -81,15 +91,28 @@ def _ansible_playbook() -> str | None:
 # --------------------------------------------------------------------------- base image
 
 
+def image_tag() -> str:
+    """Short hash of everything that goes into the base image, so a change rebuilds it."""
+    recipe = "\n".join([SUITE, MIRROR, *BASE_PACKAGES, _APT_CONF, _DPKG_NODOC, _POLICY_RC_D, _SOURCES])
+    return hashlib.sha256(recipe.encode()).hexdigest()[:10]
+
+
 def base_tarball(today: _dt.date | None = None) -> Path:
-    """The cached bookworm tarball for today, built once (under a lock) when absent."""
+    """The cached bookworm tarball for today, built once (under a lock) when absent.
+
+    ``<cache>/<YYYY-MM-DD>/bookworm.tar`` is the image; ``bookworm.tag`` beside it names the recipe it
+    was built from, and a different recipe rebuilds it.
+    """
     day = (today or _dt.datetime.now(_dt.UTC).date()).isoformat()
     cache_dir = CACHE_ROOT / day
     tarball = cache_dir / f"{SUITE}.tar"
+    tag_file = cache_dir / f"{SUITE}.tag"
     cache_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir / ".lock"):
-        if not tarball.exists():
+        current = tag_file.read_text().strip() if tag_file.exists() else ""
+        if not tarball.exists() or current != image_tag():
             _build_tarball(tarball)
+            tag_file.write_text(image_tag() + "\n")
     return tarball
 
 
@@ -119,6 +142,14 @@ def _build_tarball(tarball: Path) -> None:
             what="debootstrap",
         )
         (root / "etc/apt/apt.conf.d/99aiinfra-tests").write_text(_APT_CONF)
+        (root / "etc/dpkg/dpkg.cfg.d/01aiinfra-nodoc").write_text(_DPKG_NODOC)
+        for bulky in ("usr/share/man", "usr/share/info", "usr/share/locale"):
+            for child in (root / bulky).glob("*"):
+                if child.name != "locale.alias":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        for doc in (root / "usr/share/doc").glob("*/*"):
+            if doc.name != "copyright":
+                shutil.rmtree(doc) if doc.is_dir() and not doc.is_symlink() else doc.unlink()
         (root / "etc/apt/sources.list").write_text(_SOURCES)
         policy = root / "usr/sbin/policy-rc.d"
         policy.write_text(_POLICY_RC_D)
@@ -126,7 +157,7 @@ def _build_tarball(tarball: Path) -> None:
         shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
         _run(["chroot", str(root), "apt-get", "update", "-q"], what="apt-get update in the base chroot")
         _run(["chroot", str(root), "apt-get", "clean"], what="apt-get clean")
-        partial = tarball.with_suffix(".tar.partial")
+        partial = tarball.with_name(tarball.name + ".partial")
         _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."], what="tar")
         partial.rename(tarball)
     finally:

@@ -9,7 +9,11 @@ import pytest
 from harness import Chroot, ConvergeResult
 
 ROLE = "bluefield_dpu"
-CONVERGE = {"bluefield_dpu_model": "bluefield-2", "bluefield_dpu_mode": "nic", "bluefield_dpu_apt_cache_valid_time": 172800}
+CONVERGE = {
+    "bluefield_dpu_model": "bluefield-2",
+    "bluefield_dpu_mode": "nic",
+    "bluefield_dpu_apt_cache_valid_time": 172800,
+}
 
 STAND_IN = """#!/bin/bash
 # stand-in for mlxconfig: answers queries from a state file, records writes to it
@@ -46,7 +50,9 @@ def test_mstflint_installed(chroot: Chroot, first_run: ConvergeResult) -> None:
 
 
 def test_wanted_mode_recorded(chroot: Chroot, first_run: ConvergeResult) -> None:
-    lines = [line for line in chroot.read_file("/etc/aiinfra/bluefield-mode.conf").splitlines() if "#" not in line]
+    lines = [
+        line for line in chroot.read_file("/etc/aiinfra/bluefield-mode.conf").splitlines() if "#" not in line
+    ]
     assert lines == [
         "MODEL=bluefield-2",
         "MODE=nic",
@@ -58,7 +64,10 @@ def test_wanted_mode_recorded(chroot: Chroot, first_run: ConvergeResult) -> None
 
 
 def test_no_hardware_reported(first_run: ConvergeResult) -> None:
-    assert first_run.task("Report BlueField devices").msg == "skipped: no hardware (no bluefield-2 on the PCI bus)"
+    assert (
+        first_run.task("Report BlueField devices").msg
+        == "skipped: no hardware (no bluefield-2 on the PCI bus)"
+    )
     assert first_run.task("Set the BlueField mode of operation").skipped
     assert first_run.task("Report the BlueField mode").msg.startswith("skipped: no hardware")
     assert first_run.task("Report DOCA packages not installed").msg.startswith("skipped: no hardware")

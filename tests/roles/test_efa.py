@@ -40,7 +40,9 @@ def test_memlock_and_hugepages(chroot: Chroot, first_run: ConvergeResult) -> Non
 
 def test_profile_in_a_real_shell(chroot: Chroot, first_run: ConvergeResult) -> None:
     out = chroot.chroot_run(
-        "/bin/sh", "-c", "PATH=/usr/bin:/bin; . /etc/profile.d/aiinfra-efa.sh; . /etc/profile.d/aiinfra-efa.sh; env"
+        "/bin/sh",
+        "-c",
+        "PATH=/usr/bin:/bin; . /etc/profile.d/aiinfra-efa.sh; . /etc/profile.d/aiinfra-efa.sh; env",
     ).stdout.splitlines()
     assert "FI_PROVIDER=efa" in out
     assert "FI_EFA_FORK_SAFE=1" in out
@@ -67,9 +69,3 @@ def test_installer_in_check_mode(chroot: Chroot, first_run: ConvergeResult) -> N
     )
     assert result.task("Run the EFA installer").skipped
     assert not chroot.exists("/etc/aiinfra/efa-installer-version")
-
-
-def test_hugepages_zero_removes_the_reservation(chroot: Chroot, first_run: ConvergeResult) -> None:
-    result = chroot.converge_ok(ROLE, {**CONVERGE, "efa_hugepages_2m": 0}, label=f"{ROLE} (hugepages 0)")
-    assert result.task("Drop the EFA hugepage reservation").changed
-    assert not chroot.exists("/etc/sysctl.d/91-aiinfra-efa.conf")

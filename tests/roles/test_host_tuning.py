@@ -43,7 +43,9 @@ def test_memlock_unlimited(chroot: Chroot, first_run: ConvergeResult) -> None:
     limits = chroot.read_file("/etc/security/limits.d/90-aiinfra-memlock.conf").split("\n")
     assert "*    hard    memlock    unlimited" in limits
     assert "*    soft    memlock    unlimited" in limits
-    assert "DefaultLimitMEMLOCK=infinity" in chroot.read_file("/etc/systemd/system.conf.d/90-aiinfra-memlock.conf")
+    assert "DefaultLimitMEMLOCK=infinity" in chroot.read_file(
+        "/etc/systemd/system.conf.d/90-aiinfra-memlock.conf"
+    )
 
 
 def test_kernel_args_and_reboot_flag(chroot: Chroot, first_run: ConvergeResult) -> None:
@@ -66,7 +68,9 @@ def test_irq_affinity(chroot: Chroot, first_run: ConvergeResult) -> None:
     assert 'IRQBALANCE_ARGS="--policyscript=/usr/local/sbin/aiinfra-irqbalance-policy"' in chroot.read_file(
         "/etc/default/irqbalance"
     )
-    enabled = chroot.chroot_run("systemctl", "is-enabled", "aiinfra-nic-irq-affinity.service", "irqbalance.service")
+    enabled = chroot.chroot_run(
+        "systemctl", "is-enabled", "aiinfra-nic-irq-affinity.service", "irqbalance.service"
+    )
     assert enabled.stdout.split() == ["enabled", "enabled"]
     # The script runs inside the chroot: no /sys there, so no NIC is listed and nothing is pinned.
     assert chroot.chroot_run("/usr/local/sbin/aiinfra-nic-irq-affinity", "--list").stdout == ""

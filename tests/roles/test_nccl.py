@@ -59,9 +59,15 @@ def test_profile_exports_the_env_in_a_real_shell(chroot: Chroot, first_run: Conv
 
 
 def test_plugin_on_linker_path(chroot: Chroot, first_run: ConvergeResult) -> None:
-    assert "/opt/amazon/ofi-nccl/lib" in chroot.read_file("/etc/ld.so.conf.d/aiinfra-nccl-plugin.conf").splitlines()
+    assert (
+        "/opt/amazon/ofi-nccl/lib"
+        in chroot.read_file("/etc/ld.so.conf.d/aiinfra-nccl-plugin.conf").splitlines()
+    )
     msg = first_run.task("Report the NCCL net plugin").msg
-    assert msg == "skipped: aws-ofi-nccl not installed yet under /opt/amazon/ofi-nccl/lib (the efa role installs it)"
+    assert (
+        msg
+        == "skipped: aws-ofi-nccl not installed yet under /opt/amazon/ofi-nccl/lib (the efa role installs it)"
+    )
 
 
 def test_check_mode_pins_and_names_packages(chroot: Chroot, first_run: ConvergeResult) -> None:

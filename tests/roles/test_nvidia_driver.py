@@ -9,6 +9,7 @@ from harness import Chroot, ConvergeResult
 ROLE = "nvidia_driver"
 CONFIG_ONLY = {
     "nvidia_driver_install": False,
+    "nvidia_driver_compute_only": False,
     "nvidia_driver_fabricmanager": True,
     "nvidia_driver_apt_cache_valid_time": 172800,
 }
@@ -23,7 +24,9 @@ REPO_CHECK = {
 
 @pytest.fixture(scope="module")
 def operator_run(chroot: Chroot) -> ConvergeResult:
-    return chroot.converge_ok(ROLE, {"nvidia_driver_managed_by": "gpu-operator"}, label=f"{ROLE} (gpu-operator)")
+    return chroot.converge_ok(
+        ROLE, {"nvidia_driver_managed_by": "gpu-operator"}, label=f"{ROLE} (gpu-operator)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +108,14 @@ def test_check_mode_names_the_packages(check_run: ConvergeResult) -> None:
     assert check_run.task("Install the driver packages").skipped
 
 
-def test_open_modules_choose_the_open_dkms(chroot: Chroot, check_run: ConvergeResult) -> None:
-    result = chroot.converge_ok(
-        ROLE,
-        {"nvidia_driver_compute_only": False, "nvidia_driver_dcgm": False, "nvidia_driver_apt_cache_valid_time": 172800},
-        check=True,
-        label=f"{ROLE} (--check, full open)",
-    )
-    packages = result.task("Report packages that would be installed").msg.split("would install: ")[1].split()
-    assert packages[:2] == ["nvidia-open", "nvidia-persistenced"]
+def test_config_only_names_what_the_image_must_carry(config_run: ConvergeResult) -> None:
+    msg = config_run.task("Report driver packages left to the image").msg
+    assert msg.startswith("skipped: nvidia_driver_install is false; the image must carry ")
+    packages = msg.split("must carry ")[1].split()
+    assert packages[:5] == [
+        "nvidia-open",
+        "nvidia-persistenced",
+        "nvidia-fabricmanager",
+        "libnvidia-nscq",
+        "datacenter-gpu-manager-4-cuda12",
+    ]

@@ -17,6 +17,14 @@ VARS: dict[str, Any] = {
 }
 
 
+def test_check_mode_on_a_fresh_host(chroot: Chroot) -> None:
+    """`aiinfra diff` before the first converge: previews, changes nothing, fails nothing."""
+    result = chroot.converge_ok(ROLE, VARS, check=True)
+    assert result.changed > 0
+    assert not chroot.installed("opensm")
+    assert not chroot.exists("/etc/modules-load.d/aiinfra-rdma.conf")
+
+
 @pytest.fixture(scope="module")
 def first_run(chroot: Chroot) -> ConvergeResult:
     return chroot.converge_ok(ROLE, VARS)

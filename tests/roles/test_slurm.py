@@ -48,6 +48,18 @@ COMPUTE = {
 }
 
 
+def test_check_mode_on_a_fresh_host(chroot: Chroot) -> None:
+    """`aiinfra diff` on a node without Slurm: previews the changes, changes nothing, fails nothing."""
+    result = chroot.converge_ok(ROLE, COMPUTE, check=True)
+    assert result.changed > 0
+    assert (
+        "check mode: Slurm and munge are not installed yet"
+        in result.task("Report what check mode cannot preview").msg
+    )
+    assert not chroot.installed("slurmd")
+    assert not chroot.exists("/etc/slurm/slurm.conf")
+
+
 @pytest.fixture(scope="module")
 def controller_run(chroot: Chroot) -> ConvergeResult:
     return chroot.converge_ok(ROLE, CONTROLLER, label="slurm controller")

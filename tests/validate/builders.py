@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from rich.console import Console
 
 from aiinfra_iac.blueprint.models import (
     Capacity,
@@ -190,3 +193,7 @@ def results_tree(
     for rel in drop:
         (root / rel).unlink()
     return root
+
+
+def quiet_console() -> Console:
+    return Console(file=io.StringIO())

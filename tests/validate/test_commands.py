@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 
 from aiinfra_iac.validate.runners.commands import all_steps, node_steps, pool_step, rdma_steps
-from tests.validate import builders as b
+
+from . import builders as b
 
 H100 = b.gpu("H100", 8)
 
@@ -43,7 +44,7 @@ def test_multi_node_without_scheduler_uses_mpirun() -> None:
     step = pool_step(plan, plan.validation[-1], pool, pool.hosts)
     argv = list(step.argv)
     assert argv[:5] == ["mpirun", "-np", "16", "-H", "gpu-0:8,gpu-1:8"]
-    assert ["-x", "NCCL_DEBUG"] == argv[argv.index("NCCL_DEBUG") - 1 : argv.index("NCCL_DEBUG") + 1]
+    assert argv[argv.index("NCCL_DEBUG") - 1 : argv.index("NCCL_DEBUG") + 1] == ["-x", "NCCL_DEBUG"]
     assert step.env["NCCL_IB_HCA"] == "mlx5_0"  # exported by -x from the launcher's environment
     assert shlex.split(step.shell())[0] == "NCCL_DEBUG=INFO"
 

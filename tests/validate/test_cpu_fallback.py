@@ -21,7 +21,8 @@ from aiinfra_iac.validate.runners.formats import (
     nccl_tests_text,
 )
 from aiinfra_iac.validate.runners.sizes import parse_size, sweep
-from tests.validate import builders as b
+
+from . import builders as b
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -84,6 +85,7 @@ def test_cpu_burn_writes_a_passing_gpu_burn_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch (CPU) not installed: pip install torch==2.13.0")
+@pytest.mark.slow
 def test_gloo_all_reduce_prints_a_correct_nccl_tests_table(tmp_path: Path) -> None:
     from aiinfra_iac.validate.runners.cpu_collective import CollectiveRun, run_collectives
 

@@ -9,7 +9,8 @@ import pytest
 from aiinfra_iac.blueprint.models import ValidationRules
 from aiinfra_iac.validate.judge import judge
 from aiinfra_iac.validate.types import Verdict
-from tests.validate import builders as b
+
+from . import builders as b
 
 H100 = b.gpu("H100")
 IB = b.fabric("infiniband")
@@ -223,3 +224,33 @@ def test_parallel_and_serial_judging_agree(tmp_path: Path) -> None:
     finally:
         judge_module.PARALLEL_ABOVE = old
     assert serial == parallel
+
+
+def _burn_tree(root: Path, rates: list[float]) -> Path:
+    from aiinfra_iac.validate.runners.formats import BurnWorker, gpu_burn_text
+
+    for i, rate in enumerate(rates):
+        (root / f"gpu-{i}").mkdir(parents=True)
+        workers = [BurnWorker(g, "GPU", 100, rate if g == 3 else 50_000.0, 0) for g in range(8)]
+        (root / f"gpu-{i}" / "gpu_burn.log").write_text(gpu_burn_text(workers, 60))
+    return root
+
+
+def test_throttling_gpu_is_a_burn_outlier(tmp_path: Path) -> None:
+    pool = b.pool("gpu", 4, gpu_plan=H100, fabric_plan=IB)
+    plan = b.plan([pool], [b.check("gpu_burn", "gpu")])
+    verdict = judge(plan, _burn_tree(tmp_path, [50_000.0, 49_800.0, 50_100.0, 41_000.0]))
+    assert [(c.node, c.status) for c in verdict.checks] == [
+        ("gpu-0", "pass"),
+        ("gpu-1", "pass"),
+        ("gpu-2", "pass"),
+        ("gpu-3", "warn"),
+    ]
+    assert "outlier" in verdict.checks[3].detail and "Gflop/s" in verdict.checks[3].detail
+
+
+def test_cpu_fallback_burns_are_not_compared(tmp_path: Path) -> None:
+    pool = b.pool("gpu", 4)  # no GPU: the CPU fallback's burn, noisy on a shared machine
+    plan = b.plan([pool], [b.check("gpu_burn", "gpu")], provider="local")
+    verdict = judge(plan, _burn_tree(tmp_path, [50_000.0, 49_800.0, 50_100.0, 41_000.0]))
+    assert verdict.verdict == "pass"

@@ -13,7 +13,8 @@ import yaml
 from aiinfra_iac.validate.runners.commands import all_steps
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.remote import _missing_tools, inventory
-from tests.validate import builders as b
+
+from . import builders as b
 
 
 def _steps():  # type: ignore[no-untyped-def]

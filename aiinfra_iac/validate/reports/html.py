@@ -64,7 +64,9 @@ def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
                 [r.size_bytes for r in rows],
                 [r.oop_busbw_gbps for r in rows],
                 marker=".",
-                label=f"{result.node} ({result.status})",
+                # matplotlib hides labels starting with "_": name the multi-node run by its pool
+                label=f"{result.node if result.node != layout.CLUSTER_DIR else 'pool ' + check.pool} "
+                f"({result.status})",
                 color=COLORS[result.status] if result.status != "pass" else None,
             )
             drawn += 1
@@ -98,7 +100,9 @@ def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
     labels: list[str] = []
     values: list[float] = []
     colors: list[str] = []
-    for result in sorted(results, key=lambda r: (r.status == "pass", r.node))[:MAX_BARS]:
+    per_node = int(check.params.get("gpus", plan.pool(check.pool).gpus_per_node)) or 2
+    shown = sorted(results, key=lambda r: (r.status == "pass", r.measured or 0.0, r.node))
+    for result in shown[: max(1, MAX_BARS // per_node)]:  # failed nodes first, then the slowest
         text = _read(layout.check_path(plan, root, check, result.node))
         parsed = parse_gpu_burn(text) if text is not None else None
         if parsed is None or not parsed.gpus:
@@ -109,32 +113,50 @@ def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
         for gpu in parsed.gpus:
             labels.append(f"{result.node}/{gpu.index}")
             values.append(gpu.gflops or 0.0)
-            colors.append(COLORS["fail"] if gpu.status == "FAULTY" else COLORS[result.status])
+            colors.append(COLORS["fail"] if gpu.status == "FAULTY" else COLORS["pass"])
     fig, ax = plt.subplots(figsize=(max(6.0, 0.25 * len(labels) + 2), 4))
     ax.bar(range(len(values)), values, color=colors)
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
-    ax.set_ylabel("Gflop/s per GPU (red: FAULTY or failed)")
-    ax.set_title(f"{check.id} — per-node burn results")
+    ax.set_ylabel("Gflop/s per GPU (red: FAULTY or no result)")
+    more = (
+        f" ({max(1, MAX_BARS // per_node)} of {len(results)} nodes: failed, then slowest)"
+        if len(results) > max(1, MAX_BARS // per_node)
+        else ""
+    )
+    ax.set_title(f"{check.id} — per-node burn results{more}")
     data = _png(fig)
     plt.close(fig)
     return data
 
 
-def _bar_plot(check: ValidationCheckPlan, results: list[CheckResult], rules_fail: float) -> str:
+def _rdma_plot(checks: list[ValidationCheckPlan], results: list[CheckResult], rules_fail: float) -> str:
+    """Every rail of every node in one chart: the slowest ``MAX_BARS`` (node, rail) pairs."""
     plt = _pyplot()
     chosen = sorted(results, key=lambda r: (r.measured is None, r.measured or 0.0))[:MAX_BARS]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.25 * len(chosen) + 2), 4))
     ax.bar(range(len(chosen)), [r.measured or 0.0 for r in chosen], color=[COLORS[r.status] for r in chosen])
-    ax.set_xticks(range(len(chosen)), [r.id.split(":", 2)[-1] for r in chosen], rotation=90, fontsize=6)
-    if check.expected:
-        ax.axhline(check.expected, color="black", linewidth=1, label="expected")
-        ax.axhline(check.expected * rules_fail, color=COLORS["fail"], linestyle="--", label="failBelow")
-        ax.legend(fontsize=7)
-    ax.set_ylabel(check.unit)
-    ax.set_title(f"{check.id}")
+    ax.set_xticks(
+        range(len(chosen)), [f"{r.node} {_rail(r, checks)}" for r in chosen], rotation=90, fontsize=6
+    )
+    for expected in sorted({c.expected for c in checks if c.expected}):
+        ax.axhline(expected, color="black", linewidth=1, label=f"expected {expected:g}")
+        ax.axhline(expected * rules_fail, color=COLORS["fail"], linestyle="--", label="failBelow")
+    ax.set_ylabel(checks[0].unit or "Gb/s")
+    more = f" — {len(chosen)} slowest of {len(results)}" if len(results) > len(chosen) else ""
+    ax.set_title(f"ib_write_bw average bandwidth per node and rail{more}")
+    ax.legend(fontsize=7, loc="lower right")
     data = _png(fig)
     plt.close(fig)
     return data
+
+
+def _rail(result: CheckResult, checks: list[ValidationCheckPlan]) -> str:
+    for check in checks:
+        if result.id.startswith(check.id + ":"):
+            device = check.params.get("device")
+            suffix = result.id[len(check.id) + len(result.node) + 2 :]
+            return str(device) if device is not None else suffix
+    return ""
 
 
 def _plots(plan: ClusterPlan, verdict: Verdict, root: Path) -> list[tuple[str, str]]:
@@ -158,8 +180,10 @@ def _plots(plan: ClusterPlan, verdict: Verdict, root: Path) -> list[tuple[str, s
             )
         elif check.kind == "gpu_burn":
             out.append((f"GPU burn — {check.id}", _burn_plot(plan, check, results, root)))
-        elif check.kind == "rdma":
-            out.append((f"RDMA bandwidth — {check.id}", _bar_plot(check, results, plan.rules.fail_below)))
+    rdma = [c for c in plan.validation if c.kind == "rdma" and by_check.get(c.id)]
+    if rdma:
+        results = [r for c in rdma for r in by_check[c.id]]
+        out.append(("RDMA bandwidth (ib_write_bw)", _rdma_plot(rdma, results, plan.rules.fail_below)))
     return out
 
 

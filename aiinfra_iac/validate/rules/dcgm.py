@@ -18,13 +18,11 @@ def judge_dcgm(target: Target, result: DcgmResult) -> CheckResult:
         gpus = f" on GPU {','.join(map(str, first.gpu_ids))}" if first.gpu_ids else ""
         info = f": {first.info}" if first.info else ""
         more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
-        return target.result(
-            "fail", f"dcgm {first.name} failed{gpus}{info}{more}", measured=float(len(failed))
-        )
+        return target.result("fail", f"dcgm {first.name} failed{gpus}{info}{more}")
     warned = [t for t in result.tests if t.status in ("warn", "unknown")]
     if warned:
         names = ", ".join(sorted({t.name for t in warned}))
-        return target.result("warn", f"dcgm warnings/unknown results in: {names}", measured=0.0)
+        return target.result("warn", f"dcgm warnings/unknown results in: {names}")
     ran = sum(1 for t in result.tests if t.status == "pass")
     skipped = sum(1 for t in result.tests if t.status == "skip")
-    return target.result("pass", f"{ran} dcgm tests passed, {skipped} skipped", measured=0.0)
+    return target.result("pass", f"{ran} dcgm tests passed, {skipped} skipped")

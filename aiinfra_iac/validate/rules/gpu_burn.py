@@ -8,7 +8,11 @@ from aiinfra_iac.validate.types import CheckResult
 
 
 def judge_gpu_burn(target: Target, result: GpuBurnResult, expected_gpus: int) -> CheckResult:
-    """``expected_gpus``: GPUs (or CPU workers) the node should have tested; 0 when unknown."""
+    """``expected_gpus``: GPUs (or CPU workers) the node should have tested; 0 when unknown.
+
+    ``measured`` is the slowest GPU's Gflop/s where gpu-burn printed rates (fleet outliers use it)."""
+    rates = [g.gflops for g in result.gpus if g.gflops is not None]
+    slowest = min(rates) if rates else None
     if result.problems:
         return target.result("fail", f"gpu-burn output is unusable: {'; '.join(result.problems)}")
     faulty = [g.index for g in result.gpus if g.status == "FAULTY"]
@@ -16,7 +20,7 @@ def judge_gpu_burn(target: Target, result: GpuBurnResult, expected_gpus: int) ->
         return target.result(
             "fail",
             f"FAULTY GPU {', '.join(map(str, faulty))} of {len(result.gpus)}",
-            measured=float(len(faulty)),
+            measured=slowest,
         )
     if result.errors:
         more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
@@ -25,7 +29,5 @@ def judge_gpu_burn(target: Target, result: GpuBurnResult, expected_gpus: int) ->
         return target.result("fail", "gpu-burn tested no GPU (no 'Tested N GPUs' summary)")
     if expected_gpus and len(result.gpus) < expected_gpus:
         return target.result("fail", f"gpu-burn tested {len(result.gpus)} of {expected_gpus} GPUs")
-    rates = [g.gflops for g in result.gpus if g.gflops is not None]
-    measured = min(rates) if rates else None
-    rate = f", slowest {measured:g} Gflop/s" if measured is not None else ""
-    return target.result("pass", f"{len(result.gpus)} GPUs OK{rate}", measured=measured, expected=None)
+    rate = f", slowest {slowest:g} Gflop/s" if slowest is not None else ""
+    return target.result("pass", f"{len(result.gpus)} GPUs OK{rate}", measured=slowest)

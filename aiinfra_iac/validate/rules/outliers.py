@@ -22,14 +22,22 @@ def _group_key(result: CheckResult) -> str:
     return f"{head}:{tail}" if head else result.id
 
 
-def mark_outliers(results: list[CheckResult], rules: ValidationRules) -> list[CheckResult]:
+def _comparable(result: CheckResult) -> bool:
+    """Bandwidths, and gpu-burn's slowest-GPU Gflop/s (a throttling GPU shows there first)."""
+    return bool(result.unit) or result.kind == "gpu_burn"
+
+
+def mark_outliers(
+    results: list[CheckResult], rules: ValidationRules, *, skip: frozenset[str] = frozenset()
+) -> list[CheckResult]:
+    """``skip``: plan check ids never compared (CPU-fallback burns on a shared machine are noisy)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for index, result in enumerate(results):
-        if result.node != "_cluster" and result.measured is not None and result.unit:
+        if result.node != "_cluster" and result.measured is not None and _comparable(result):
             groups[_group_key(result)].append(index)
     out = list(results)
-    for indices in groups.values():
-        if len(indices) < _MIN_FLEET:
+    for key, indices in groups.items():
+        if len(indices) < _MIN_FLEET or key in skip:
             continue
         median = statistics.median(results[i].measured or 0.0 for i in indices)
         floor = median * (1 - rules.outlier_pct / 100)
@@ -41,6 +49,6 @@ def mark_outliers(results: list[CheckResult], rules: ValidationRules) -> list[Ch
                     result,
                     status="warn",
                     detail=f"{result.detail}; outlier: {under:.0f}% under the pool median "
-                    f"{median:g} {result.unit}",
+                    f"{median:g} {result.unit or 'Gflop/s'}",
                 )
     return out

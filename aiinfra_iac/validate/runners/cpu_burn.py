@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,15 +46,30 @@ def cpu_temperature() -> int | None:
 
 def run_cpu_burn(out_file: Path, *, workers: int, seconds: float, size: int = MATRIX) -> Path:
     """Burn ``workers`` CPU "GPUs" for ``seconds`` and write gpu-burn's output to ``out_file``."""
-    header_errors: list[str] = []
-    procs = [spawn_worker("burn", str(i), repr(seconds), str(size)) for i in range(workers)]
+    return run_cpu_burns([out_file], workers=workers, seconds=seconds, size=size)[0]
+
+
+def run_cpu_burns(out_files: list[Path], *, workers: int, seconds: float, size: int = MATRIX) -> list[Path]:
+    """Burn every node of ``out_files`` at once (as nodes of a cluster would), one log per node."""
+    procs = [
+        [spawn_worker("burn", str(i), repr(seconds), str(size)) for i in range(workers)] for _ in out_files
+    ]
+    for out_file, node_procs in zip(out_files, procs, strict=True):
+        _write_log(out_file, node_procs, workers, seconds, size)
+    return out_files
+
+
+def _write_log(
+    out_file: Path, procs: list[subprocess.Popen[str]], workers: int, seconds: float, size: int
+) -> None:
+    header = [f"# aiinfra CPU fallback of gpu-burn: {workers} workers, {seconds:g} s"]
     done: list[tuple[int, int, int, float]] = []
     for index, proc in enumerate(procs):
         out, err = proc.communicate(timeout=seconds + 120)
         if proc.returncode != 0:
-            # a crashed worker is a faulty "GPU": gpu-burn reports a dead worker the same way
+            # a crashed worker is a faulty "GPU", as gpu-burn reports a dead worker
             done.append((index, 0, 1, seconds))
-            header_errors.append(f"worker {index} died (exit {proc.returncode}): {err.strip()[-200:]}")
+            header.append(f"worker {index} died (exit {proc.returncode}): {err.strip()[-200:]}")
             continue
         i, it, errors, spent = json.loads(out.strip().splitlines()[-1])
         done.append((int(i), int(it), int(errors), float(spent)))
@@ -64,7 +80,5 @@ def run_cpu_burn(out_file: Path, *, workers: int, seconds: float, size: int = MA
         for i, it, err, spent in sorted(done)
     ]
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    header = [f"# aiinfra CPU fallback of gpu-burn: {workers} workers, {seconds:g} s", *header_errors]
     text = gpu_burn_text(burned, round(seconds), header=header, temp_c=cpu_temperature())
     out_file.write_text(text, encoding="utf-8")
-    return out_file

@@ -51,7 +51,7 @@ def _run_cpu_fallback(
     console: Console,
     burn_seconds: float | None,
 ) -> None:
-    from aiinfra_iac.validate.runners.cpu_burn import run_cpu_burn
+    from aiinfra_iac.validate.runners.cpu_burn import run_cpu_burns
     from aiinfra_iac.validate.runners.cpu_collective import require_torch, run_collectives
 
     runs: list[CollectiveRun] = []
@@ -62,9 +62,12 @@ def _run_cpu_fallback(
         workers = workers_of(check)
         if check.kind == "gpu_burn":
             seconds = burn_seconds if burn_seconds is not None else float(check.params.get("seconds", 10))
-            for node in pool.hosts:
-                console.print(f"[bold]{check.id}[/] {node}: CPU burn, {workers} workers, {seconds:g} s")
-                run_cpu_burn(results_dir / node / layout.GPU_BURN_FILE, workers=workers, seconds=seconds)
+            console.print(
+                f"[bold]{check.id}[/] {len(pool.hosts)} node(s): CPU burn, {workers} workers each, "
+                f"{seconds:g} s"
+            )
+            files = [results_dir / node / layout.GPU_BURN_FILE for node in pool.hosts]
+            run_cpu_burns(files, workers=workers, seconds=seconds)
         elif check.kind == "nccl":
             runs.extend(_collective_runs(plan, check, pool, workers, results_dir))
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,22 @@ from aiinfra_iac.validate.runners.commands import all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 
 
-def inventory(plan: ClusterPlan) -> dict[str, Any]:
-    """The configure stage's inventory (pools, connection vars) plus each host's validation steps."""
+def inventory(plan: ClusterPlan, addresses: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The configure stage's inventory (pools, connection vars) plus each host's validation steps;
+    ``addresses`` maps node names to addresses known after provisioning (as for configure)."""
     from aiinfra_iac.configure.inventory import build_inventory
 
     nodes = {pool.name: pool.hosts for pool in plan.pools}
-    inv = build_inventory(plan)
+    inv = build_inventory(plan, addresses)
     per_host = host_vars(all_steps(plan, nodes))
     children = inv.setdefault("all", {}).setdefault("children", {})
     children[GROUP] = {"hosts": per_host}
     return inv
 
 
-def run_remote(plan: ClusterPlan, results_dir: Path, console: Console) -> None:
+def run_remote(
+    plan: ClusterPlan, results_dir: Path, console: Console, *, addresses: Mapping[str, str] | None = None
+) -> None:
     try:
         import ansible_runner
     except ImportError as error:
@@ -40,7 +44,7 @@ def run_remote(plan: ClusterPlan, results_dir: Path, console: Console) -> None:
         (root / "project").mkdir()
         (root / "inventory").mkdir()
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
-        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan)))
+        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
         missing = _missing_tools(result.events)
@@ -48,7 +52,11 @@ def run_remote(plan: ClusterPlan, results_dir: Path, console: Console) -> None:
             host, tool = missing
             raise MissingToolError(f"{tool} (on {host})", tool_hint(tool))
         if result.status != "successful":
-            console.print(f"[yellow]the validation playbook ended {result.status}; judging what came back[/]")
+            why = _first_failure(result.events)
+            console.print(
+                f"[yellow]the validation playbook ended {result.status}{': ' + why if why else ''}; "
+                "judging what came back[/]"
+            )
 
 
 def _missing_tools(events: Any) -> tuple[str, str] | None:
@@ -59,3 +67,11 @@ def _missing_tools(events: Any) -> tuple[str, str] | None:
             tools = message.split(MISSING_MARK, 1)[1].strip().split(",")
             return str(data.get("host", "?")), tools[0]
     return None
+
+
+def _first_failure(events: Any) -> str:
+    for event in events:
+        if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
+            data = event.get("event_data", {})
+            return f"{data.get('host', '?')}: {str(data.get('res', {}).get('msg', ''))[:300]}"
+    return ""

@@ -1,0 +1,40 @@
+"""`aiinfra diff`: exit codes 0 none / 1 error / 2 changes (with --detailed-exitcode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiinfra_iac.provision.diffing import DiffReport
+
+from ._cli import P5, invoke, run_cli, without_pulumi
+
+
+def fake_report(monkeypatch: pytest.MonkeyPatch, cloud: int, nodes: tuple[str, ...]) -> None:
+    def diff_cluster(plan: Any, **kwargs: Any) -> DiffReport:
+        return DiffReport(
+            plan.name, cloud, f"{cloud} to update" if cloud else "no changes", nodes, "no node differs"
+        )
+
+    monkeypatch.setattr("aiinfra_iac.provision.diffing.diff_cluster", diff_cluster)
+
+
+def test_no_changes_is_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_report(monkeypatch, 0, ())
+    code, out, _ = invoke("diff", P5, "--detailed-exitcode")
+    assert code == 0 and "no changes" in out
+
+
+def test_changes_are_exit_2_only_with_detailed_exitcode(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_report(monkeypatch, 3, ("train-4",))
+    code, out, _ = invoke("diff", P5, "--detailed-exitcode")
+    assert code == 2 and "changes present" in out and "train-4" in out
+    code, _, _ = invoke("diff", P5)
+    assert code == 0
+
+
+def test_diff_without_pulumi_cli_is_exit_2(tmp_path: Path) -> None:
+    done = run_cli("diff", P5, env={**without_pulumi(tmp_path), "PULUMI_CONFIG_PASSPHRASE": "x"})
+    assert done.returncode == 2 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,44 @@
+"""`aiinfra down`: nothing to destroy on hosts providers, retained storage listed, missing CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiinfra_iac.provision.engine import ChangeSummary
+from aiinfra_iac.provision.stages import StageRecord
+
+from ._cli import ONPREM, P5, invoke, run_cli, without_pulumi
+
+
+def test_onprem_has_nothing_to_destroy_and_resets_the_stage_record(tmp_path: Path) -> None:
+    from aiinfra_iac.plan import plan_from_file
+
+    plan, _ = plan_from_file(ONPREM)
+    StageRecord.load(tmp_path, plan).mark("configure")
+    code, _, err = invoke("down", ONPREM, "--state-dir", tmp_path)
+    assert code == 0 and "nothing to destroy" in err
+    assert StageRecord.load(tmp_path, plan).completed == []
+
+
+def test_down_without_pulumi_cli_is_exit_2(tmp_path: Path) -> None:
+    done = run_cli("down", P5, "--yes", env=without_pulumi(tmp_path))
+    assert done.returncode == 2 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_down_lists_the_storage_it_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    class Engine:
+        def __init__(self, plan: Any, **kwargs: Any) -> None:
+            self.plan = plan
+
+        def destroy(self) -> tuple[ChangeSummary, list[str]]:
+            return ChangeSummary("destroy", {"delete": 50}), ["scratch", "datasets"]
+
+    monkeypatch.setattr("aiinfra_iac.provision.engine.Engine", Engine)
+    monkeypatch.setattr("aiinfra_iac.provision.engine.require_pulumi_cli", lambda: "/bin/pulumi")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    code, _, err = invoke("down", P5, "--yes", "--state-dir", tmp_path)
+    assert code == 0, err
+    assert "50 to delete" in err and "kept (retain: true): scratch, datasets" in err

@@ -1,0 +1,90 @@
+"""`aiinfra up`: missing Pulumi CLI, confirmation, provider without cloud resources, resumption."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiinfra_iac.validate.types import CheckResult, Verdict
+
+from ._cli import LOCAL, P5, invoke, run_cli, without_pulumi
+
+
+def test_up_without_pulumi_cli_is_exit_2_one_sentence(tmp_path: Path) -> None:
+    done = run_cli("up", P5, "--yes", env={**without_pulumi(tmp_path), "PULUMI_CONFIG_PASSPHRASE": "x"})
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Pulumi CLI" in lines[0] and "get.pulumi.com" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_up_checks_the_cli_before_asking(tmp_path: Path) -> None:
+    done = run_cli("up", P5, env=without_pulumi(tmp_path))
+    assert done.returncode == 2 and "Pulumi CLI" in done.stderr and "--yes" not in done.stderr
+
+
+def test_without_a_terminal_up_requires_yes(tmp_path: Path) -> None:
+    done = run_cli("up", LOCAL, env=without_pulumi(tmp_path))
+    assert done.returncode == 2
+    assert "--yes" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def fake_stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    seen: dict[str, Any] = {"configure": 0, "validate": 0, "status": "pass"}
+
+    class Result:
+        skipped_reason = None
+
+    def run_configure(plan: Any, **kwargs: Any) -> Result:
+        seen["configure"] += 1
+        seen["addresses"] = kwargs.get("addresses")
+        return Result()
+
+    def run_validate(plan: Any, results: Path, **kwargs: Any) -> Verdict:
+        seen["validate"] += 1
+        check = CheckResult("gpu_burn:cpu", "cpu-0", "cpu", "gpu_burn", seen["status"], None, None, "", "ok")
+        return Verdict(plan.name, (check,))
+
+    monkeypatch.setattr("aiinfra_iac.configure.stage.run_configure", run_configure)
+    monkeypatch.setattr("aiinfra_iac.validate.stage.run_validate", run_validate)
+    return seen
+
+
+def test_local_up_runs_configure_and_validate_then_resumes(
+    fake_stages: dict[str, Any], tmp_path: Path
+) -> None:
+    code, _out, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
+    assert code == 0, err
+    assert "provision: nothing to create" in err
+    assert fake_stages["configure"] == 1 and fake_stages["validate"] == 1
+    assert set(fake_stages["addresses"].values()) == {"local"}
+    record = json.loads(next(tmp_path.glob("*.stages.json")).read_text())
+    assert record["completed"] == ["provision", "configure", "validate"]
+    code, _, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
+    assert code == 0 and "nothing left to run" in err and fake_stages["validate"] == 1
+
+
+def test_failed_validation_is_exit_1(fake_stages: dict[str, Any], tmp_path: Path) -> None:
+    fake_stages["status"] = "fail"
+    code, out, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
+    assert code == 1 and "did not pass validation" in err
+    assert "gpu_burn" in out
+
+
+def test_only_runs_the_named_stage(fake_stages: dict[str, Any], tmp_path: Path) -> None:
+    code, _, err = invoke("up", LOCAL, "--yes", "--only", "configure", "--state-dir", tmp_path)
+    assert code == 0, err
+    assert (fake_stages["configure"], fake_stages["validate"]) == (1, 0)
+
+
+def test_declining_the_prompt_changes_nothing(
+    fake_stages: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("aiinfra_iac.commands.up.interactive", lambda: True)
+    code, _, err = invoke("up", LOCAL, "--state-dir", tmp_path, stdin="n\n")
+    assert code == 1 and "nothing was changed" in err and fake_stages["configure"] == 0

@@ -1,0 +1,85 @@
+"""The validation playbook run for real by ansible-runner against this machine (local connection),
+with stand-in tools that print the fixture outputs: steps run, outputs land in the layout, judged."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.validate.judge import judge
+from aiinfra_iac.validate.runners.remote import run_remote
+
+from . import builders as b
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ansible_runner") is None, reason="ansible-runner missing"
+)
+
+NODE = b.FIXTURES / "nodes" / "healthy-h100x8"
+TOOLS = {
+    "gpu_burn": NODE / "gpu_burn.log",
+    "dcgmi": NODE / "dcgm_diag.json",
+    "all_reduce_perf": NODE / "nccl_all_reduce.log",
+    "ib_write_bw": NODE / "ib_write_bw_mlx5_0.log",
+    "srun": b.FIXTURES / "cluster" / "healthy-ib-h100x16" / "nccl_all_reduce.log",
+}
+
+
+@pytest.fixture(autouse=True)
+def _this_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Modules run by this interpreter, not whatever interpreter discovery finds on the machine."""
+    monkeypatch.setenv("ANSIBLE_PYTHON_INTERPRETER", sys.executable)
+
+
+def _fake_tools(bin_dir: Path, skip: str = "") -> None:
+    bin_dir.mkdir()
+    for tool, output in TOOLS.items():
+        if tool == skip:
+            continue
+        script = bin_dir / tool
+        script.write_text(f'#!/bin/sh\necho "$0 $*" >> {bin_dir}/calls.log\ncat {output}\n')
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def _plan():  # type: ignore[no-untyped-def]
+    pool = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
+    return b.plan([pool], b.gpu_checks("gpu", multi=340.0))
+
+
+@pytest.mark.slow
+def test_playbook_collects_the_layout_and_judges_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_tools(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    plan = _plan()
+    results = tmp_path / "results"
+    run_remote(plan, results, b.quiet_console(), addresses={"gpu-0": "local", "gpu-1": "local"})
+    for node in ("gpu-0", "gpu-1"):
+        for name in ("gpu_burn.log", "dcgm_diag.json", "nccl_all_reduce.log", "ib_write_bw_mlx5_0.log"):
+            assert (results / node / name).read_text() == (NODE / name).read_text()
+    assert (results / "_cluster" / "nccl_all_reduce.log").exists()
+    calls = (tmp_path / "bin" / "calls.log").read_text()
+    assert "all_reduce_perf -b 8 -e 8G -f 2 -g 8" in calls and "--nodelist=gpu-0,gpu-1" in calls
+    assert "ib_write_bw -d mlx5_0 -F --report_gbits -a -p 18515 gpu-0" in calls  # the client of the pair
+    verdict = judge(plan, results)
+    assert verdict.verdict == "pass", [c.detail for c in verdict.checks if c.status != "pass"]
+
+
+def test_missing_tool_on_a_node_stops_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tools(tmp_path / "bin", skip="all_reduce_perf")
+    venv_bin = Path(sys.executable).parent  # ansible-playbook itself
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), str(venv_bin), "/usr/bin", "/bin"]))
+    with pytest.raises(MissingToolError) as raised:
+        run_remote(
+            _plan(), tmp_path / "results", b.quiet_console(), addresses={"gpu-0": "local", "gpu-1": "local"}
+        )
+    assert raised.value.exit_code == 2
+    assert str(raised.value).startswith("all_reduce_perf (on gpu-")
+    assert not (tmp_path / "results" / "gpu-0" / "gpu_burn.log").exists()  # nothing ran after the preflight
