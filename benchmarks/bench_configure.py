@@ -41,7 +41,6 @@ from aiinfra_iac.configure.runner import run_playbook, write_inventory  # noqa: 
 from aiinfra_iac.configure.taskcount import expected_tasks  # noqa: E402
 from aiinfra_iac.resources import bundled_path  # noqa: E402
 
-
 # A throw-away munge key for the single benchmark node (the role otherwise fetches the controller's).
 BENCH_MUNGE_KEY = base64.b64encode(os.urandom(1024)).decode()
 
@@ -63,7 +62,12 @@ def _inventory(root: Path) -> dict[str, object]:
     del children["pool_head"]["hosts"]["head-0"]  # only the GPU node exists; it names head-0 as controller
     group = children[pool_group_name(plan.pool("gpu"))]
     group["vars"].update(
-        {"aiinfra_roles": list(ROLE_ORDER), "nvidia_driver_install": False, "nccl_install": False}
+        {
+            "aiinfra_roles": list(ROLE_ORDER),
+            "nvidia_driver_install": False,
+            "nccl_install": False,
+            "slurm_munge_key": BENCH_MUNGE_KEY,
+        }
     )
     return inventory
 

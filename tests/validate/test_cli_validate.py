@@ -96,3 +96,20 @@ def test_gpu_pool_without_nccl_tests_is_a_missing_tool(
     message = str(raised.value)
     assert message.startswith("all_reduce_perf is not installed: build nccl-tests")
     assert "\n" not in message
+
+
+def test_default_results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from aiinfra_iac.commands.validate import default_results_dir
+
+    now = dt.datetime(2026, 11, 25, 19, 30, 5, tzinfo=dt.UTC)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert (
+        default_results_dir("c1", now)
+        == tmp_path / "home" / ".aiinfra" / "results" / "c1" / "20261125T193005Z"
+    )
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the home directory should be")
+    monkeypatch.setenv("HOME", str(blocked))
+    assert default_results_dir("c1", now) == Path("aiinfra-results") / "c1" / "20261125T193005Z"
