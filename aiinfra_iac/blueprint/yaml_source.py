@@ -2,7 +2,10 @@
 
 ruamel.yaml's round-trip loader keeps the position of each key (``CommentedMap.lc``) and
 item (``CommentedSeq.lc``); we copy them into a :class:`Node` tree so later stages (the
-``extends:`` merge, the locator) never touch ruamel types. Duplicate keys are rejected.
+``extends:`` merge, the locator) never touch ruamel types. Duplicate keys are rejected, and
+so are documents nested deeper than :data:`MAX_DEPTH` or whose aliases expand to more than
+:data:`MAX_VALUES` values (a "billion laughs" file), so hostile input ends in an AI001 error
+instead of a crash or a hang. YAML merge keys (``<<: *base``) are supported.
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from aiinfra_iac.errors import BlueprintError, Problem, UsageError
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings/lists a blueprint may use (real ones stay under 10)."""
+MAX_VALUES = 500_000
+"""Most values (keys' values and list items, aliases expanded) one file may hold."""
 
 
 @dataclass
@@ -55,6 +63,8 @@ def parse_yaml(text: str, file: str) -> Node:
     yaml.allow_duplicate_keys = False
     try:
         document = yaml.load(text)
+    except RecursionError:
+        raise BlueprintError([_too_deep(file, None)]) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -65,7 +75,7 @@ def parse_yaml(text: str, file: str) -> Node:
         raise BlueprintError([Problem("AI001", "", f"invalid YAML: {what}", file, line)]) from None
     except YAMLError as error:
         raise BlueprintError([Problem("AI001", "", f"invalid YAML: {error}", file, None)]) from None
-    return _to_node(document, file, 1)
+    return _NodeBuilder(file).build(document, 1, 0)
 
 
 def load_yaml_file(path: Path) -> Node:
@@ -73,19 +83,61 @@ def load_yaml_file(path: Path) -> Node:
     return parse_yaml(read_text(path), str(path))
 
 
-def _to_node(value: Any, file: str, line: int | None) -> Node:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+def _too_deep(file: str, line: int | None) -> Problem:
+    return Problem(
+        "AI001", "", f"invalid YAML: nested deeper than {MAX_DEPTH} levels; flatten the document", file, line
+    )
 
-    if isinstance(value, CommentedMap):
-        items: dict[str, Node] = {}
-        for key, item in value.items():
-            key_line = value.lc.key(key)[0] + 1
-            items[str(key) if not isinstance(key, str) else key] = _to_node(item, file, key_line)
-        return Node(items, file, line)
-    if isinstance(value, CommentedSeq):
-        elements = [_to_node(item, file, value.lc.item(i)[0] + 1) for i, item in enumerate(value)]
-        return Node(elements, file, line)
-    return Node(_plain_scalar(value), file, line)
+
+class _NodeBuilder:
+    """Copies ruamel's round-trip tree into :class:`Node` objects, within the depth/size limits."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values = 0
+
+    def build(self, value: Any, line: int | None, depth: int) -> Node:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise BlueprintError(
+                [
+                    Problem(
+                        "AI001",
+                        "",
+                        f"invalid YAML: the document expands to more than {MAX_VALUES:,} values "
+                        "(aliases repeating aliases?); write the values out instead",
+                        self.file,
+                        line,
+                    )
+                ]
+            )
+        if depth > MAX_DEPTH and isinstance(value, CommentedMap | CommentedSeq):
+            raise BlueprintError([_too_deep(self.file, line)])
+        if isinstance(value, CommentedMap):
+            items: dict[str, Node] = {}
+            for key, item in value.items():
+                child = self.build(item, _key_line(value, key, line), depth + 1)
+                items[str(key) if not isinstance(key, str) else key] = child
+            return Node(items, self.file, line)
+        if isinstance(value, CommentedSeq):
+            elements = [self.build(item, value.lc.item(i)[0] + 1, depth + 1) for i, item in enumerate(value)]
+            return Node(elements, self.file, line)
+        return Node(_plain_scalar(value), self.file, line)
+
+
+def _key_line(mapping: Any, key: Any, fallback: int | None) -> int | None:
+    """Line of ``key`` in ``mapping``, or in the mapping a merge key (``<<:``) took it from."""
+    positions = mapping.lc.data
+    if positions and key in positions:
+        return int(positions[key][0]) + 1
+    for entry in getattr(mapping, "merge", None) or ():
+        # ruamel < 0.18.7 keeps (position, mapping) pairs, later versions the mappings
+        source = entry[1] if isinstance(entry, tuple) else entry
+        if key in source:
+            return _key_line(source, key, fallback)
+    return fallback
 
 
 def _plain_scalar(value: Any) -> Any:

@@ -12,12 +12,12 @@ from rich.console import Console
 from aiinfra_iac.errors import AiinfraError
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     text = "text"
     json = "json"
 
 
-class PlanFormat(str, enum.Enum):
+class PlanFormat(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"

@@ -106,16 +106,7 @@ class Pipeline:
             from aiinfra_iac.configure.stage import run_configure
         except ImportError as error:
             raise ConfigureError(f"the configure stage is not available in this install: {error}") from error
-        outputs = self._outputs
-        if (
-            outputs is None
-            and provider_for(self.plan).creates_cloud_resources
-            and self.plan.provider.type == "aws"
-        ):
-            outputs = self.engine().outputs()
-        result = run_configure(
-            self.plan, check=False, console=self.console, addresses=node_addresses(self.plan, outputs)
-        )
+        result = run_configure(self.plan, check=False, console=self.console, addresses=self._node_addresses())
         if result.skipped_reason:
             self.console.print(f"configure: {result.skipped_reason}")
 
@@ -126,4 +117,17 @@ class Pipeline:
             raise AiinfraError(f"the validate stage is not available in this install: {error}") from error
         results = self.results_dir or default_results_dir(self.plan, self.state)
         self.console.print(f"validate: writing results to {results}")
-        outcome.verdict = run_validate(self.plan, results, collect=True, console=self.console)
+        outcome.verdict = run_validate(
+            self.plan, results, collect=True, console=self.console, addresses=self._node_addresses()
+        )
+
+    def _node_addresses(self) -> dict[str, str] | None:
+        """Node name -> address from the stack outputs (aws), so configure and validate reach the nodes."""
+        outputs = self._outputs
+        if (
+            outputs is None
+            and provider_for(self.plan).creates_cloud_resources
+            and self.plan.provider.type == "aws"
+        ):
+            outputs = self._outputs = self.engine().outputs()
+        return node_addresses(self.plan, outputs)

@@ -46,8 +46,10 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["configure"].append((check, addresses))
         return Result()
 
-    def run_validate(plan: Any, results: Path, *, collect: bool, console: Console) -> Verdict:
-        seen["validate"].append((results, collect))
+    def run_validate(
+        plan: Any, results: Path, *, collect: bool, console: Console, addresses: Any = None
+    ) -> Verdict:
+        seen["validate"].append((results, collect, addresses))
         return verdict(seen["verdict"])
 
     monkeypatch.setattr("aiinfra_iac.configure.stage.run_configure", run_configure)
@@ -73,7 +75,7 @@ def test_aws_runs_all_stages_and_configures_the_provisioned_addresses(
     assert outcome.ran == ["provision", "configure", "validate"] and not outcome.failed
     assert calls == ["engine.up", "engine.outputs"]
     assert stages["configure"] == [(False, {"head-0": "10.0.0.4", "train-0": "10.0.0.5"})]
-    assert stages["validate"] == [(tmp_path / "results", True)]
+    assert stages["validate"] == [(tmp_path / "results", True, {"head-0": "10.0.0.4", "train-0": "10.0.0.5"})]
 
 
 def test_a_second_up_resumes_after_the_finished_stages(stages: dict[str, Any], tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def gpu(model: str = "H100", count: int = 8) -> GpuPlan:
 def fabric(kind: str = "infiniband", link_gbps: int = 400) -> FabricPlan:
     return FabricPlan(
         name="ib0",
-        type=kind,  # type: ignore[arg-type]
+        type=kind,
         nic="connectx-7",
         link_gbps=link_gbps,
         rails_per_node=1,
@@ -103,9 +103,9 @@ def check(
     detail = {"nccl": f":{params.get('collective', 'all_reduce')}:{scope}"}.get(kind, "")
     return ValidationCheckPlan(
         id=f"{kind}:{pool_name}{detail}",
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         pool=pool_name,
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
         expected=expected,
         unit=unit,
         params=dict(params),
@@ -161,8 +161,8 @@ def plan(
         team=None,
         labels={},
         source_files=(),
-        provider=Provider(type=provider),  # type: ignore[arg-type]
-        scheduler=Scheduler(type=scheduler),  # type: ignore[arg-type]
+        provider=Provider(type=provider),
+        scheduler=Scheduler(type=scheduler),
         platform=Platform(),
         observability=Observability(),
         tuning=Tuning(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 from aiinfra_iac.validate.runners.commands import all_steps, node_steps, pool_step, rdma_steps
 
 from . import builders as b
@@ -11,7 +12,7 @@ from . import builders as b
 H100 = b.gpu("H100", 8)
 
 
-def _plan(scheduler: str = "slurm", count: int = 2):  # type: ignore[no-untyped-def]
+def _plan(scheduler: str = "slurm", count: int = 2) -> tuple[ClusterPlan, PoolPlan]:
     pool = b.pool("gpu", count, gpu_plan=H100, fabric_plan=b.fabric(), rails=2)
     return b.plan([pool], b.gpu_checks("gpu", multi=360.0), scheduler=scheduler), pool
 

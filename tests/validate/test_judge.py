@@ -254,3 +254,20 @@ def test_cpu_fallback_burns_are_not_compared(tmp_path: Path) -> None:
     plan = b.plan([pool], [b.check("gpu_burn", "gpu")], provider="local")
     verdict = judge(plan, _burn_tree(tmp_path, [50_000.0, 49_800.0, 50_100.0, 41_000.0]))
     assert verdict.verdict == "pass"
+
+
+def test_two_pools_with_multi_node_runs_read_their_own_cluster_directories(tmp_path: Path) -> None:
+    from aiinfra_iac.validate.runners.commands import pool_step
+
+    a = b.pool("a", 2, gpu_plan=H100, fabric_plan=IB)
+    c = b.pool("c", 2, gpu_plan=H100, fabric_plan=IB)
+    checks = [b.check("nccl", p, expected=340.0, unit="GB/s", scope="pool") for p in ("a", "c")]
+    plan = b.plan([a, c], checks)
+    assert pool_step(plan, checks[0], a, a.hosts).output == "_cluster/a/nccl_all_reduce.log"
+    fixtures = b.FIXTURES / "cluster"
+    for pool, fixture in (("a", "healthy-ib-h100x16"), ("c", "socket-fallback-h100x16")):
+        (tmp_path / "_cluster" / pool).mkdir(parents=True)
+        text = (fixtures / fixture / "nccl_all_reduce.log").read_text()
+        (tmp_path / "_cluster" / pool / "nccl_all_reduce.log").write_text(text)
+    verdict = judge(plan, tmp_path)
+    assert [(r.pool, r.status) for r in verdict.checks] == [("a", "pass"), ("c", "fail")]

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aiinfra_iac.validate.runners.commands import all_steps
+from aiinfra_iac.validate.runners.commands import Step, all_steps
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.remote import _missing_tools, inventory
 
 from . import builders as b
 
 
-def _steps():  # type: ignore[no-untyped-def]
+def _steps() -> list[Step]:
     pool = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
     plan = b.plan([pool], b.gpu_checks("gpu", multi=360.0))
     return all_steps(plan, {"gpu": pool.hosts})

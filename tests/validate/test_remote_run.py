@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate.judge import judge
 from aiinfra_iac.validate.runners.remote import run_remote
 
@@ -47,7 +48,7 @@ def _fake_tools(bin_dir: Path, skip: str = "") -> None:
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
-def _plan():  # type: ignore[no-untyped-def]
+def _plan() -> ClusterPlan:
     pool = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
     return b.plan([pool], b.gpu_checks("gpu", multi=340.0))
 
@@ -83,3 +84,51 @@ def test_missing_tool_on_a_node_stops_with_exit_2(tmp_path: Path, monkeypatch: p
     assert raised.value.exit_code == 2
     assert str(raised.value).startswith("all_reduce_perf (on gpu-")
     assert not (tmp_path / "results" / "gpu-0" / "gpu_burn.log").exists()  # nothing ran after the preflight
+
+
+FAKE_SRUN = """#!/bin/bash
+# stand-in for srun: runs "bash -c SCRIPT" once per --nodelist host, labelled like srun --label
+echo "$0 $*" >> @BIN@/calls.log
+nodes=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodelist=*) nodes="${1#--nodelist=}" ;;
+    --*) ;;
+    *) break ;;
+  esac
+  shift
+done
+if [ "$1" = bash ]; then
+  i=0
+  for n in ${nodes//,/ }; do
+    SLURMD_NODENAME=$n "$@" | sed "s/^/$i: /"
+    i=$((i + 1))
+  done
+else
+  cat @CLUSTER@
+fi
+"""
+
+
+@pytest.mark.slow
+def test_slurm_job_steps_from_the_controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_tools(bin_dir)
+    srun = bin_dir / "srun"
+    srun.write_text(FAKE_SRUN.replace("@BIN@", str(bin_dir)).replace("@CLUSTER@", str(TOOLS["srun"])))
+    srun.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    head = b.pool("head", 1).model_copy(update={"role": "controller"})
+    gpu = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
+    plan = b.plan([head, gpu], b.gpu_checks("gpu", multi=340.0, rdma=None))
+    results = tmp_path / "results"
+    run_remote(
+        plan, results, b.quiet_console(), addresses={"head-0": "local", "gpu-0": "local", "gpu-1": "local"}
+    )
+    for node in ("gpu-0", "gpu-1"):
+        for name in ("gpu_burn.log", "dcgm_diag.json", "nccl_all_reduce.log"):
+            assert (results / node / name).read_text().strip() == (NODE / name).read_text().strip()
+    calls = (bin_dir / "calls.log").read_text()
+    assert calls.count("srun --label --nodes=2") == 3  # one job step per per-node check
+    verdict = judge(plan, results)
+    assert verdict.verdict == "pass", [c.detail for c in verdict.checks if c.status != "pass"]

@@ -13,7 +13,7 @@ perftest: ``ib_write_bw -d <dev> -F --report_gbits -a`` server/client pairs per 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
@@ -46,6 +46,8 @@ class Step:
     """The program that must exist on the host (for the missing-tool preflight)."""
     background: bool = False
     """perftest servers: start, then the paired client runs."""
+    split_to: str = ""
+    """Slurm job steps: the per-node file name the labelled output is split into (see :mod:`.slurm`)."""
 
     def shell(self) -> str:
         """The step as one POSIX shell line, environment first."""
@@ -159,7 +161,13 @@ def rdma_steps(check: ValidationCheckPlan, pool: PoolPlan, hosts: tuple[str, ...
 
 
 def all_steps(plan: ClusterPlan, nodes: dict[str, tuple[str, ...]]) -> list[Step]:
-    """Every step of the plan's checks on ``nodes`` (pool name → node names)."""
+    """Every step of the plan's checks on ``nodes`` (pool name → node names).
+
+    On Slurm with a controller, per-node tools run as one job step per check launched from the
+    controller (:mod:`.slurm`), and so does the multi-node NCCL run; RDMA pairs run on the nodes."""
+    from aiinfra_iac.validate.runners.slurm import as_job_step, controller
+
+    launcher = controller(plan)
     steps: list[Step] = []
     for check in plan.validation:
         pool = plan.pool(check.pool)
@@ -167,9 +175,14 @@ def all_steps(plan: ClusterPlan, nodes: dict[str, tuple[str, ...]]) -> list[Step
         if not hosts:
             continue
         if check.scope == "pool":
-            steps.append(pool_step(plan, check, pool, hosts))
+            step = pool_step(plan, check, pool, hosts)
+            steps.append(replace(step, host=launcher) if launcher else step)
         elif check.kind == "rdma":
             steps.extend(rdma_steps(check, pool, hosts))
+        elif launcher is not None:
+            first = node_steps(plan, check, pool, hosts[0])[0]
+            file_name = first.output.split("/", 1)[1]
+            steps.append(as_job_step(first, hosts, launcher, file_name))
         else:
             for node in hosts:
                 steps.extend(node_steps(plan, check, pool, node))

@@ -13,18 +13,24 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.validate.runners.commands import all_steps, tool_hint
+from aiinfra_iac.validate.runners.commands import Step, all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
+from aiinfra_iac.validate.runners.slurm import split_results
 
 
-def inventory(plan: ClusterPlan, addresses: Mapping[str, str] | None = None) -> dict[str, Any]:
+def plan_steps(plan: ClusterPlan) -> list[Step]:
+    return all_steps(plan, {pool.name: pool.hosts for pool in plan.pools})
+
+
+def inventory(
+    plan: ClusterPlan, addresses: Mapping[str, str] | None = None, steps: list[Step] | None = None
+) -> dict[str, Any]:
     """The configure stage's inventory (pools, connection vars) plus each host's validation steps;
     ``addresses`` maps node names to addresses known after provisioning (as for configure)."""
     from aiinfra_iac.configure.inventory import build_inventory
 
-    nodes = {pool.name: pool.hosts for pool in plan.pools}
     inv = build_inventory(plan, addresses)
-    per_host = host_vars(all_steps(plan, nodes))
+    per_host = host_vars(steps if steps is not None else plan_steps(plan))
     children = inv.setdefault("all", {}).setdefault("children", {})
     children[GROUP] = {"hosts": per_host}
     return inv
@@ -44,13 +50,15 @@ def run_remote(
         (root / "project").mkdir()
         (root / "inventory").mkdir()
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
-        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses)))
+        steps = plan_steps(plan)
+        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
         missing = _missing_tools(result.events)
         if missing:
             host, tool = missing
             raise MissingToolError(f"{tool} (on {host})", tool_hint(tool))
+        split_results(results_dir, steps)
         if result.status != "successful":
             why = _first_failure(result.events)
             console.print(
