@@ -127,6 +127,19 @@ def _check_base(base_path: Path, entry: Node, index: int, file: str, chain: tupl
                 )
             ]
         )
+    if base_path.is_dir():
+        raise BlueprintError(
+            [
+                Problem(
+                    "AI008",
+                    f"extends[{index}]",
+                    f"base blueprint '{entry.value}' is a directory ({base_path}); "
+                    "name a YAML file in it, e.g. bases/aws-eks.yaml",
+                    file,
+                    entry.line,
+                )
+            ]
+        )
     if not base_path.is_file():
         raise BlueprintError(
             [

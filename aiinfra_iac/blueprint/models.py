@@ -8,13 +8,16 @@ Docstrings and ``Field(description=…)`` become the descriptions of ``aiinfra s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 SIZE_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]?$"
+HOST_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$"
+"""A host name (letters, digits, '-', '_', '.'), an IPv4 or an IPv6 address: it becomes an Ansible
+inventory name and the folder ``<results>/<host>/``, so no spaces, slashes or empty names."""
 
 
 class BlueprintModel(BaseModel):
@@ -26,6 +29,7 @@ class BlueprintModel(BaseModel):
         populate_by_name=True,
         validate_default=True,
         str_strip_whitespace=True,
+        strict=True,
     )
 
 
@@ -117,7 +121,9 @@ class NodePool(BlueprintModel):
     storage: list[str] | None = Field(
         default=None, description="Names of spec.storage entries mounted here; default: all of them."
     )
-    hosts: list[str] | None = Field(default=None, description="onprem: host names or addresses of the nodes.")
+    hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] | None = Field(
+        default=None, description="onprem: host names or addresses of the nodes."
+    )
     labels: dict[str, str] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from aiinfra_iac.blueprint.locpath import LocPath, format_loc
-from aiinfra_iac.blueprint.models import DNS1123_LABEL, SIZE_PATTERN
+from aiinfra_iac.blueprint.models import DNS1123_LABEL, HOST_PATTERN, SIZE_PATTERN
 from aiinfra_iac.errors import Problem
 
 Locator = Callable[[LocPath], tuple[str | None, int | None]]
@@ -25,6 +25,8 @@ Locator = Callable[[LocPath], tuple[str | None, int | None]]
 _PATTERN_MEANINGS = {
     DNS1123_LABEL: "is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending "
     "with a letter or digit (at most 63 characters)",
+    HOST_PATTERN: "is not a host name or IP address: use letters, digits, '-', '_' and '.' "
+    "(no spaces or slashes), e.g. gpu-001 or 10.0.0.11",
     SIZE_PATTERN: "is not a size: use a number with an optional K, M, G or T suffix, e.g. 64M or 8G",
     r"^cr-[0-9a-f]{8,17}$": "is not an EC2 capacity reservation ID such as cr-0123456789abcdef0",
     r"^1\.[0-9]{2}$": 'is not a Kubernetes minor version such as "1.31" (quote it in YAML)',

@@ -19,7 +19,7 @@ from aiinfra_iac.errors import BlueprintError, Problem, UsageError
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings/lists a blueprint may use (real ones stay under 10)."""
-MAX_VALUES = 500_000
+MAX_VALUES = 200_000
 """Most values (keys' values and list items, aliases expanded) one file may hold."""
 
 

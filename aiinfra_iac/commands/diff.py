@@ -3,7 +3,9 @@
 Two comparisons: the cloud/Kubernetes side (a Pulumi preview of the stack) and the node
 configuration (the configure stage in Ansible check mode). Exit codes: 0 no error (and, with
 ``--detailed-exitcode``, no changes), 1 error, 2 changes present (only with
-``--detailed-exitcode``) or a usage error / missing tool.
+``--detailed-exitcode``) or a usage error / missing tool. With ``--detailed-exitcode`` a
+pipeline reads 2 as "drift", so there every error — a missing Pulumi CLI or an unreadable
+file included — exits 1 (as ``terraform plan -detailed-exitcode`` does).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Annotated
 import typer
 
 from aiinfra_iac.commands._common import fail, stderr_console, stdout_console
-from aiinfra_iac.errors import EXIT_CHANGES_PRESENT, EXIT_OK, AiinfraError
+from aiinfra_iac.errors import EXIT_CHANGES_PRESENT, EXIT_FAILED, EXIT_OK, AiinfraError
 
 
 def command(
@@ -38,6 +40,9 @@ def command(
         plan = load_plan(file, err)
         report = diff_cluster(plan, state=state_dir, console=err)
     except AiinfraError as error:
+        if detailed_exitcode and error.exit_code == EXIT_CHANGES_PRESENT:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(EXIT_FAILED) from error
         fail(error)
     for line in report.lines():
         out.print(line, highlight=False)

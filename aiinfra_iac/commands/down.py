@@ -41,7 +41,7 @@ def command(
 
         plan = load_plan(file, err)
         provider = provider_for(plan)
-        state = engine.state_dir(state_dir)
+        state = engine.usable_state_dir(state_dir)
         if not provider.creates_cloud_resources:
             StageRecord.load(state, plan).reset()
             err.print(

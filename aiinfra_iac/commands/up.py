@@ -77,7 +77,7 @@ def command(
         if needs_stack:
             engine.require_pulumi_cli()
             engine.require_passphrase()
-        state = engine.state_dir(state_dir)
+        state = engine.usable_state_dir(state_dir)
         confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
         pipeline = Pipeline(
             plan,

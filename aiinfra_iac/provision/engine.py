@@ -57,6 +57,29 @@ def state_dir(override: str | Path | None = None) -> Path:
     return chosen.expanduser().resolve()
 
 
+def usable_state_dir(override: str | Path | None = None) -> Path:
+    """:func:`state_dir`, created if missing; a path that cannot be a folder is a usage error (exit 2).
+
+    Called before any stage runs, so ``--state-dir /etc/passwd`` stops with one sentence
+    instead of a traceback after provisioning.
+    """
+    path = state_dir(override)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        reason = "it is a file, not a folder" if path.exists() else error.strerror or str(error)
+        raise UsageError(
+            f"cannot use {path} as the state folder ({reason}): pass --state-dir or set {STATE_ENV} "
+            "to a folder you can write"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"cannot use {path} as the state folder (not writable): pass --state-dir or set {STATE_ENV} "
+            "to a folder you can write"
+        )
+    return path
+
+
 def ensure_private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.chmod(0o700)

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import AiinfraError, ConfigureError
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision.providers import ADDRESSES_OUTPUT, provider_for
+from aiinfra_iac.provision.providers import ADDRESSES_OUTPUT, STORAGE_ENDPOINTS_OUTPUT, provider_for
 from aiinfra_iac.provision.stages import STAGES, Stage, StageRecord
 
 EngineFactory = Callable[[ClusterPlan], Any]
@@ -44,6 +44,14 @@ def node_addresses(plan: ClusterPlan, engine_outputs: dict[str, Any] | None) -> 
         found = (engine_outputs or {}).get(ADDRESSES_OUTPUT) or {}
         return {str(k): str(v) for k, v in dict(found).items()}
     return None
+
+
+def storage_endpoints(engine_outputs: dict[str, Any] | None) -> dict[str, dict[str, str]] | None:
+    """fsx-lustre name -> {dnsName, mountName} from the stack outputs; None before provisioning."""
+    found = (engine_outputs or {}).get(STORAGE_ENDPOINTS_OUTPUT)
+    if not found:
+        return None
+    return {str(name): {str(k): str(v) for k, v in dict(ep).items()} for name, ep in dict(found).items()}
 
 
 def default_results_dir(plan: ClusterPlan, state: Path) -> Path:
@@ -106,7 +114,14 @@ class Pipeline:
             from aiinfra_iac.configure.stage import run_configure
         except ImportError as error:
             raise ConfigureError(f"the configure stage is not available in this install: {error}") from error
-        result = run_configure(self.plan, check=False, console=self.console, addresses=self._node_addresses())
+        addresses = self._node_addresses()
+        result = run_configure(
+            self.plan,
+            check=False,
+            console=self.console,
+            addresses=addresses,
+            storage_endpoints=storage_endpoints(self._outputs),
+        )
         if result.skipped_reason:
             self.console.print(f"configure: {result.skipped_reason}")
 

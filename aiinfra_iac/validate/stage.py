@@ -35,6 +35,10 @@ def collect_results(
         from aiinfra_iac.validate.runners.local import run_local
 
         run_local(plan, results_dir, console, burn_seconds=burn_seconds)
+    elif plan.scheduler.type == "kubernetes":
+        from aiinfra_iac.validate.runners.kubernetes import run_kubernetes
+
+        run_kubernetes(plan, results_dir, console, node_names=addresses)
     else:
         from aiinfra_iac.validate.runners.remote import run_remote
 

@@ -38,3 +38,15 @@ def test_changes_are_exit_2_only_with_detailed_exitcode(monkeypatch: pytest.Monk
 def test_diff_without_pulumi_cli_is_exit_2(tmp_path: Path) -> None:
     done = run_cli("diff", P5, env={**without_pulumi(tmp_path), "PULUMI_CONFIG_PASSPHRASE": "x"})
     assert done.returncode == 2 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_detailed_exitcode_keeps_2_for_changes_only(tmp_path: Path) -> None:
+    """A pipeline reads 2 as drift: a missing Pulumi CLI or an unreadable file is 1 there."""
+    env = {**without_pulumi(tmp_path), "PULUMI_CONFIG_PASSPHRASE": "x"}
+    done = run_cli("diff", P5, "--detailed-exitcode", env=env)
+    assert done.returncode == 1 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+    code, out, err = invoke("diff", tmp_path / "missing.yaml", "--detailed-exitcode")
+    assert code == 1 and "AI008" in err and out == ""
+    code, _, err = invoke("diff", tmp_path / "missing.yaml")
+    assert code == 2 and "AI008" in err

@@ -42,3 +42,10 @@ def test_down_lists_the_storage_it_kept(monkeypatch: pytest.MonkeyPatch, tmp_pat
     code, _, err = invoke("down", P5, "--yes", "--state-dir", tmp_path)
     assert code == 0, err
     assert "50 to delete" in err and "kept (retain: true): scratch, datasets" in err
+
+
+def test_down_with_a_file_as_state_dir_is_exit_2(tmp_path: Path) -> None:
+    a_file = tmp_path / "state.txt"
+    a_file.write_text("")
+    code, _, err = invoke("down", ONPREM, "--yes", "--state-dir", a_file)
+    assert code == 2 and "is a file, not a folder" in err

@@ -88,3 +88,18 @@ def test_declining_the_prompt_changes_nothing(
     monkeypatch.setattr("aiinfra_iac.commands.up.interactive", lambda: True)
     code, _, err = invoke("up", LOCAL, "--state-dir", tmp_path, stdin="n\n")
     assert code == 1 and "nothing was changed" in err and fake_stages["configure"] == 0
+
+
+@pytest.mark.parametrize("under_a_file", [False, True])
+def test_unusable_state_dir_is_exit_2_before_any_stage(
+    fake_stages: dict[str, Any], tmp_path: Path, under_a_file: bool
+) -> None:
+    a_file = tmp_path / "state.txt"
+    a_file.write_text("not a folder\n")
+    state = a_file / "sub" if under_a_file else a_file
+    code, out, err = invoke("up", LOCAL, "--yes", "--state-dir", state)
+    assert code == 2 and out == ""
+    assert f"cannot use {state} as the state folder" in err and "--state-dir" in err
+    assert (fake_stages["configure"], fake_stages["validate"]) == (0, 0)
+    done = run_cli("up", LOCAL, "--yes", "--only", "provision", env={"AIINFRA_STATE_DIR": str(a_file)})
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "state folder" in done.stderr

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.roles, pytest.mark.slow]
 def _plan(count: int) -> ClusterPlan:
     plan = cluster(
         (pool("dev", count, role="login", gpu=H100, fabric=ib_fabric()),),
-        provider="local",
+        provider="onprem",
         scheduler="kubernetes",
     )
     return plan.model_copy(

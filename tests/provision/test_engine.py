@@ -18,6 +18,7 @@ from aiinfra_iac.provision.engine import (
     require_passphrase,
     require_pulumi_cli,
     state_dir,
+    usable_state_dir,
 )
 
 from .plans import aws_p5_eks, k8s_ib
@@ -69,6 +70,21 @@ def test_state_dir_flag_then_env_then_home(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.delenv("AIINFRA_STATE_DIR")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert state_dir() == (tmp_path / ".aiinfra" / "state").resolve()
+
+
+def test_usable_state_dir_creates_a_private_folder_or_refuses_a_file(tmp_path: Path) -> None:
+    made = usable_state_dir(tmp_path / "a" / "b")
+    assert made.is_dir() and stat.S_IMODE(made.stat().st_mode) & 0o077 == 0
+    existing = tmp_path / "shared"
+    existing.mkdir(mode=0o755)
+    assert usable_state_dir(existing) == existing.resolve()
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # a folder the user named is not chmod-ed
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    for bad in (a_file, a_file / "sub"):
+        with pytest.raises(UsageError, match="as the state folder") as caught:
+            usable_state_dir(bad)
+        assert caught.value.exit_code == EXIT_USAGE
 
 
 def test_harden_state_makes_everything_owner_only(tmp_path: Path) -> None:

@@ -27,7 +27,10 @@ class FakeEngine:
 
     def outputs(self) -> dict[str, Any]:
         self.calls.append("engine.outputs")
-        return {"addresses": {"head-0": "10.0.0.4", "train-0": "10.0.0.5"}}
+        return {
+            "addresses": {"head-0": "10.0.0.4", "train-0": "10.0.0.5"},
+            "storageEndpoints": {"scratch": {"dnsName": "fs-1.fsx.aws", "mountName": "abcd"}},
+        }
 
 
 def verdict(status: str) -> Verdict:
@@ -42,8 +45,11 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     class Result:
         skipped_reason = None
 
-    def run_configure(plan: Any, *, check: bool, console: Console, addresses: Any = None) -> Result:
+    def run_configure(
+        plan: Any, *, check: bool, console: Console, addresses: Any = None, storage_endpoints: Any = None
+    ) -> Result:
         seen["configure"].append((check, addresses))
+        seen["storage_endpoints"] = storage_endpoints
         return Result()
 
     def run_validate(
@@ -75,6 +81,7 @@ def test_aws_runs_all_stages_and_configures_the_provisioned_addresses(
     assert outcome.ran == ["provision", "configure", "validate"] and not outcome.failed
     assert calls == ["engine.up", "engine.outputs"]
     assert stages["configure"] == [(False, {"head-0": "10.0.0.4", "train-0": "10.0.0.5"})]
+    assert stages["storage_endpoints"] == {"scratch": {"dnsName": "fs-1.fsx.aws", "mountName": "abcd"}}
     assert stages["validate"] == [(tmp_path / "results", True, {"head-0": "10.0.0.4", "train-0": "10.0.0.5"})]
 
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,14 +316,38 @@ class Chroot:
 
     def converge(
         self,
-        role: str,
+        role: str | Sequence[str],
         variables: Mapping[str, Any] | None = None,
         *,
         check: bool = False,
         diff: bool = False,
         label: str | None = None,
     ) -> ConvergeResult:
-        """Run ``role`` against the chroot; returns the parsed recap (it does not assert success)."""
+        """Run ``role`` (or several roles, in order, in one play) against the chroot.
+
+        Returns the parsed recap; it does not assert success (``converge_ok`` does).
+        """
+        roles = [role] if isinstance(role, str) else list(role)
+        listed = "".join(f"    - role: {name}\n" for name in roles)
+        play = f"- name: Converge {' '.join(roles)}\n  hosts: all\n  gather_facts: true\n  roles:\n{listed}"
+        return self.run_playbook(
+            play,
+            variables,
+            check=check,
+            diff=diff,
+            label=label or " + ".join(roles) + (" --check" if check else ""),
+        )
+
+    def run_playbook(
+        self,
+        playbook: str | Path,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        check: bool = False,
+        diff: bool = False,
+        label: str = "playbook",
+    ) -> ConvergeResult:
+        """Run a playbook (YAML text, or a path such as roles/site.yml) against the chroot host."""
         self._runs += 1
         run_dir = self.workdir / f"run{self._runs}"
         run_dir.mkdir()
@@ -333,9 +357,11 @@ class Chroot:
             f"{host} ansible_connection=community.general.chroot "
             "ansible_python_interpreter=/usr/bin/python3\n"
         )
-        (run_dir / "site.yml").write_text(
-            f"- name: Converge {role}\n  hosts: all\n  gather_facts: true\n  roles:\n    - role: {role}\n"
-        )
+        if isinstance(playbook, Path):
+            site = playbook
+        else:
+            site = run_dir / "site.yml"
+            site.write_text(playbook)
         (run_dir / "vars.json").write_text(json.dumps(dict(variables or {})))
         cmd = [
             _ansible_playbook() or "ansible-playbook",
@@ -343,7 +369,7 @@ class Chroot:
             str(run_dir / "inventory.ini"),
             "-e",
             f"@{run_dir / 'vars.json'}",
-            str(run_dir / "site.yml"),
+            str(site),
         ]
         if check:
             cmd.append("--check")
@@ -372,7 +398,7 @@ class Chroot:
             stats, tasks, diffs = parse_json_callback(proc.stdout, host)
         except (HarnessError, json.JSONDecodeError) as exc:
             raise HarnessError(f"{exc}\nstderr:\n{proc.stderr[-3000:]}") from exc
-        self.timings.append((label or f"{role}{' --check' if check else ''}", seconds))
+        self.timings.append((label, seconds))
         return ConvergeResult(
             rc=proc.returncode,
             stats=stats,
@@ -385,7 +411,7 @@ class Chroot:
 
     def converge_ok(
         self,
-        role: str,
+        role: str | Sequence[str],
         variables: Mapping[str, Any] | None = None,
         *,
         check: bool = False,
@@ -396,17 +422,20 @@ class Chroot:
         result = self.converge(role, variables, check=check, diff=diff, label=label)
         if result.failed or result.rc != 0:
             raise AssertionError(
-                f"converge of {role} failed (rc={result.rc}, recap={dict(result.stats)}):\n  "
+                f"converge of {role!r} failed (rc={result.rc}, recap={dict(result.stats)}):\n  "
                 + "\n  ".join(result.failures() or [result.stderr[-3000:]])
             )
         return result
 
-    def assert_idempotent(self, role: str, variables: Mapping[str, Any] | None = None) -> ConvergeResult:
+    def assert_idempotent(
+        self, role: str | Sequence[str], variables: Mapping[str, Any] | None = None
+    ) -> ConvergeResult:
         """Converge again and fail, naming the tasks, unless nothing changed."""
-        result = self.converge_ok(role, variables, label=f"{role} (re-run)")
+        name = role if isinstance(role, str) else " + ".join(role)
+        result = self.converge_ok(role, variables, label=f"{name} (re-run)")
         if result.changed != 0:
             raise AssertionError(
-                f"{role} is not idempotent: changed={result.changed} on the second run:\n  "
+                f"{name} is not idempotent: changed={result.changed} on the second run:\n  "
                 + "\n  ".join(result.changed_tasks())
             )
         return result

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from harness import Chroot, ConvergeResult
-from role_specs import assert_defaults_match_spec
 
 ROLE = "roce"
 VARS: dict[str, Any] = {
@@ -77,10 +76,6 @@ def test_hardware_report(first_run: ConvergeResult) -> None:
 
 def test_idempotent(chroot: Chroot, first_run: ConvergeResult) -> None:
     chroot.assert_idempotent(ROLE, {**VARS, "roce_interfaces": []})
-
-
-def test_defaults_match_argument_specs() -> None:
-    assert_defaults_match_spec(ROLE)
 
 
 @pytest.mark.parametrize(("var", "value"), [("roce_pfc_priority", 8), ("roce_dscp", 64)])

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from harness import Chroot, ConvergeResult
-from role_specs import assert_defaults_match_spec
 
 ROLE = "slurm"
 NODES = "gpu-[001-016]"
@@ -161,10 +160,6 @@ def test_compute_copies_the_controller_key(chroot: Chroot, compute_run: Converge
     assert not result.task("Read the munge key from the controller").skipped
     assert not result.task("Install the controller's munge key").changed
     assert chroot.path("/etc/munge/munge.key").read_bytes() == MUNGE_KEY
-
-
-def test_defaults_match_argument_specs() -> None:
-    assert_defaults_match_spec(ROLE)
 
 
 def test_tree_topology_without_switches_rejected(chroot: Chroot, compute_run: ConvergeResult) -> None:

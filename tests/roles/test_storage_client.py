@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from harness import Chroot, ConvergeResult
-from role_specs import assert_defaults_match_spec
 
 ROLE = "storage_client"
 VARS: dict[str, Any] = {
@@ -97,10 +96,6 @@ def test_nvme_skipped_without_devices(chroot: Chroot, first_run: ConvergeResult)
 
 def test_idempotent(chroot: Chroot, first_run: ConvergeResult) -> None:
     chroot.assert_idempotent(ROLE, VARS)
-
-
-def test_defaults_match_argument_specs() -> None:
-    assert_defaults_match_spec(ROLE)
 
 
 def test_missing_required_field_rejected(chroot: Chroot, first_run: ConvergeResult) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from harness import Chroot, ConvergeResult
-from role_specs import assert_defaults_match_spec
 
 ROLE = "validation_tools"
 VARS: dict[str, Any] = {"validation_tools_install_dir": "/opt/validation"}
@@ -53,7 +52,3 @@ def test_node_inventory_script(chroot: Chroot, first_run: ConvergeResult) -> Non
 
 def test_idempotent(chroot: Chroot, first_run: ConvergeResult) -> None:
     chroot.assert_idempotent(ROLE, VARS)
-
-
-def test_defaults_match_argument_specs() -> None:
-    assert_defaults_match_spec(ROLE)

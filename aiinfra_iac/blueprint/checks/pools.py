@@ -149,3 +149,14 @@ def duplicate_hosts(ctx: Context) -> Iterator[Finding]:
                 )
             else:
                 seen[host] = pool.name
+
+
+@rule("AI113", "warning", "pool with zero nodes")
+def empty_pool(ctx: Context) -> Iterator[Finding]:
+    for index, pool in ctx.pools():
+        if pool.count == 0:
+            yield Finding(
+                pool_loc(index, "count"),
+                f"pool '{pool.name}' has count: 0: it gets no nodes, so nothing is configured or "
+                "validated there and `validate` has no result to pass; remove the pool or set count ≥ 1",
+            )
