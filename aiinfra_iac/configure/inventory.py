@@ -41,14 +41,18 @@ SSH_PREFIX = "ssh://"
 
 
 def role_vars_for_pool(
-    plan: ClusterPlan, pool: PoolPlan, storage_endpoints: Mapping[str, Mapping[str, str]] | None = None
+    plan: ClusterPlan,
+    pool: PoolPlan,
+    storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
+    ctx: RoleContext | None = None,
 ) -> dict[str, object]:
     """The role-prefixed variables of every role applied to ``pool``.
 
     ``storage_endpoints`` (fsx-lustre name → ``{"dnsName", "mountName"}`` from provisioning) adds the
     Lustre mounts; without it those mounts are left out (their addresses do not exist before ``up``).
+    Pass one ``ctx`` for all pools of a plan so cluster-wide values are computed once.
     """
-    ctx = RoleContext(storage_endpoints=storage_endpoints or {})
+    ctx = ctx or RoleContext(storage_endpoints=storage_endpoints or {})
     out: dict[str, object] = {}
     for role in roles_for_pool(plan, pool):
         out.update(ROLE_VARS[role](plan, pool, ctx))
@@ -56,7 +60,10 @@ def role_vars_for_pool(
 
 
 def pool_group_vars(
-    plan: ClusterPlan, pool: PoolPlan, storage_endpoints: Mapping[str, Mapping[str, str]] | None = None
+    plan: ClusterPlan,
+    pool: PoolPlan,
+    storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
+    ctx: RoleContext | None = None,
 ) -> dict[str, object]:
     """Group vars of ``pool_<name>``: pool facts shared by all its hosts plus the role variables."""
     facts: dict[str, object] = {
@@ -79,7 +86,7 @@ def pool_group_vars(
             for r in pool.rails
         ],
     }
-    facts.update(role_vars_for_pool(plan, pool, storage_endpoints))
+    facts.update(role_vars_for_pool(plan, pool, storage_endpoints, ctx))
     return facts
 
 
@@ -146,11 +153,12 @@ def build_inventory(
     by_fabric: dict[str, dict[str, Any]] = {}
     gpu: dict[str, Any] = {}
     per_ansible_role: dict[str, dict[str, Any]] = {}
+    ctx = RoleContext(storage_endpoints=storage_endpoints or {})
     for pool in plan.pools:
         group = pool_group_name(pool)
         children[group] = {
             "hosts": _pool_hosts(pool, addresses),
-            "vars": pool_group_vars(plan, pool, storage_endpoints),
+            "vars": pool_group_vars(plan, pool, storage_endpoints, ctx),
         }
         by_role.setdefault(pool.role, {})[group] = {}
         if pool.fabric:
@@ -173,12 +181,13 @@ def pool_group_name(pool: PoolPlan) -> str:
 
 def configuration_entries(plan: ClusterPlan) -> list[dict[str, object]]:
     """``[{pool, hosts, roles, vars}]`` for ``aiinfra plan --format json`` (role variables only)."""
+    ctx = RoleContext()
     return [
         {
             "pool": pool.name,
             "hosts": list(pool.hosts),
             "roles": roles_for_pool(plan, pool),
-            "vars": role_vars_for_pool(plan, pool),
+            "vars": role_vars_for_pool(plan, pool, ctx=ctx),
         }
         for pool in plan.pools
     ]

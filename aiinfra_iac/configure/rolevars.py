@@ -22,6 +22,14 @@ class RoleContext:
 
     storage_endpoints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """fsx-lustre storage name → provision outputs ``{"dnsName", "mountName"}``."""
+    cluster_wide: dict[str, object] = field(default_factory=dict)
+    """Values that are the same for every pool (the Slurm node list …), computed once per inventory:
+    a 10,240-host plan would otherwise rebuild them for each of its pools."""
+
+    def once(self, key: str, compute: Callable[[], object]) -> object:
+        if key not in self.cluster_wide:
+            self.cluster_wide[key] = compute()
+        return self.cluster_wide[key]
 
 
 def host_tuning_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
@@ -214,13 +222,16 @@ def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
 
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
-    topology = _slurm_topology(plan)
+    topology = ctx.once("slurm_topology", lambda: _slurm_topology(plan))
     return {
         "slurm_cluster_name": plan.name,
         "slurm_node_role": pool.role,
-        "slurm_controller_hosts": [h for p in plan.pools if p.role == "controller" for h in p.hosts],
-        "slurm_nodes": _slurm_nodes(plan),
-        "slurm_partitions": _slurm_partitions(plan),
+        "slurm_controller_hosts": ctx.once(
+            "slurm_controller_hosts",
+            lambda: [h for p in plan.pools if p.role == "controller" for h in p.hosts],
+        ),
+        "slurm_nodes": ctx.once("slurm_nodes", lambda: _slurm_nodes(plan)),
+        "slurm_partitions": ctx.once("slurm_partitions", lambda: _slurm_partitions(plan)),
         "slurm_gpu_count": pool.gpus_per_node,
         "slurm_gpu_type": gres_type(pool.gpu.model) if pool.gpu else "",
         "slurm_topology": "tree" if topology else "none",

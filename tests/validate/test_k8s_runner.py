@@ -211,7 +211,8 @@ FAKE = textwrap.dedent(
             labels = dict(doc["spec"]["template"]["metadata"]["labels"])
             labels["job-name"] = doc["metadata"]["name"]
             if matches(labels, flags["-l"]):
-                status = {{"phase": "Running", "podIP": f"10.0.0.{{n}}"}}
+                dead = os.environ.get("FAKE_SERVER_DIES", "@") in doc["metadata"]["name"]
+                status = {{"phase": "Failed"}} if dead else {{"phase": "Running", "podIP": f"10.0.0.{{n}}"}}
                 items.append({{"metadata": {{"labels": labels}}, "status": status}})
         print(json.dumps({{"items": items}}))
     elif verb == "get":
@@ -296,8 +297,9 @@ def test_run_writes_the_results_layout_and_the_judge_reads_it(fake_kubectl: Path
     verbs = [c[4] for c in calls]
     assert verbs[0] == "apply" and verbs[-1] == "delete"
     assert verbs.count("logs") == 6 + 2 + 1  # 3 node checks x 2 nodes, one perftest pair, one MPIJob
-    delete = calls[-1]
-    assert "jobs.batch,mpijobs.kubeflow.org" in delete and any(a.startswith("aiinfra/run=") for a in delete)
+    deletes = [c[5] for c in calls if c[4] == "delete"]
+    assert deletes == ["jobs.batch", "mpijobs.kubeflow.org"]
+    assert all(any(a.startswith("aiinfra/run=") for a in c) for c in calls if c[4] == "delete")
     objects = {p.name.split("__")[0] for p in (fake_kubectl / "objects").iterdir()}
     assert objects == {"Namespace", "Job", "MPIJob"}
     client = next((fake_kubectl / "objects").glob("Job__*rdma-client*.json"))
@@ -403,3 +405,19 @@ def test_a_cluster_without_the_mpi_operator_is_exit_2(
         collect_results(_k8s_plan(), tmp_path / "results", b.quiet_console())
     assert "mpi-operator.yaml" in str(err.value) and err.value.exit_code == 2
     assert (tmp_path / "results" / "gpu-0" / "gpu_burn.log").is_file()  # the earlier phases were collected
+
+
+def test_a_perftest_server_that_dies_gets_no_client(
+    fake_kubectl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SERVER_DIES", "rdma-server")
+    monkeypatch.setenv("AIINFRA_VALIDATION_TIMEOUT", "30")  # returns as soon as the server pod has ended
+    plan = _k8s_plan()
+    out = tmp_path / "results"
+    collect_results(plan, out, b.quiet_console())
+    assert (out / "gpu-0" / "ib_write_bw_mlx5_0.log").is_file() and not (
+        out / "gpu-1" / "ib_write_bw_mlx5_0.log"
+    ).exists()
+    assert not list((fake_kubectl / "objects").glob("Job__*rdma-client*.json"))
+    verdict = {c.id: c.status for c in judge(plan, out).checks}
+    assert verdict["rdma:gpu:gpu-1:mlx5_0"] == "fail"

@@ -72,11 +72,12 @@ def run_kubernetes(
             else:
                 runner.run_batch(batch)
     finally:
-        if not opts.keep:
-            kubectl.run(
-                "delete", "jobs.batch,mpijobs.kubeflow.org", "-n", opts.namespace, "-l",
-                f"{m.LABEL_RUN}={run_id}", "--ignore-not-found", "--wait=false", check=False,
-            )  # fmt: skip
+        if not opts.keep:  # one kind per call: a cluster without the MPIJob CRD still loses its Jobs
+            for kind in sorted({"jobs.batch" if j.kind == "Job" else "mpijobs.kubeflow.org" for j in jobs}):
+                kubectl.run(
+                    "delete", kind, "-n", opts.namespace, "-l", f"{m.LABEL_RUN}={run_id}",
+                    "--ignore-not-found", "--wait=false", check=False,
+                )  # fmt: skip
 
 
 def _node_names(kubectl: Kubectl, given: Mapping[str, str]) -> dict[str, str]:
