@@ -180,14 +180,25 @@ def pool_group_name(pool: PoolPlan) -> str:
 
 
 def configuration_entries(plan: ClusterPlan) -> list[dict[str, object]]:
-    """``[{pool, hosts, roles, vars}]`` for ``aiinfra plan --format json`` (role variables only)."""
+    """``[{pool, hosts, roles, vars}]`` for ``aiinfra plan --format json`` (role variables only).
+
+    Variables that are the same for the whole cluster (the Slurm node list, partitions, topology)
+    are shown once, on the controller pools, instead of on every pool: a 10,240-host plan would
+    otherwise repeat the full host list per pool. The inventory still gives them to every host.
+    """
     ctx = RoleContext()
-    return [
-        {
-            "pool": pool.name,
-            "hosts": list(pool.hosts),
-            "roles": roles_for_pool(plan, pool),
-            "vars": role_vars_for_pool(plan, pool, ctx=ctx),
-        }
-        for pool in plan.pools
-    ]
+    entries: list[dict[str, object]] = []
+    for pool in plan.pools:
+        variables = role_vars_for_pool(plan, pool, ctx=ctx)
+        if pool.role != "controller":
+            shared = [id(value) for value in ctx.cluster_wide.values()]
+            variables = {k: v for k, v in variables.items() if id(v) not in shared}
+        entries.append(
+            {
+                "pool": pool.name,
+                "hosts": list(pool.hosts),
+                "roles": roles_for_pool(plan, pool),
+                "vars": variables,
+            }
+        )
+    return entries

@@ -124,24 +124,62 @@ def _recording_mocks() -> tuple[Any, Any, list[RenderedResource]]:
                         retain_on_delete=bool(request.retainOnDelete),
                     )
                 )
+            _adopt_worker_loop()
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+        def Invoke(self, request: Any) -> Any:
+            _adopt_worker_loop()
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+        def ReadResource(self, request: Any) -> Any:
+            _adopt_worker_loop()
+            return super().ReadResource(request)  # type: ignore[no-untyped-call]
 
     instance = Mocks()
     return instance, RecordingMonitor(instance), records
 
 
+_WORKER = threading.local()
+_WORKER_LOOPS: list[asyncio.AbstractEventLoop] = []
+_WORKER_LOOPS_LOCK = threading.Lock()
+
+
+def _adopt_worker_loop() -> None:
+    """Give the executor thread a mock call runs on an event loop that we close afterwards.
+
+    Pulumi's ``MockMonitor`` calls ``_ensure_event_loop()`` on the executor threads and creates a
+    loop there that nobody closes; the garbage collector then closed those at interpreter exit
+    and now and then printed "Exception ignored in BaseEventLoop.__del__ … Traceback" on stderr.
+    """
+    if threading.current_thread() is threading.main_thread() or getattr(_WORKER, "loop", None):
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    _WORKER.loop = loop
+    with _WORKER_LOOPS_LOCK:
+        _WORKER_LOOPS.append(loop)
+
+
 @contextlib.contextmanager
 def _private_event_loop() -> Iterator[None]:
-    """Run Pulumi's runtime on a loop of our own and close it, so no half-closed loop is left for
-    the garbage collector to trip over at interpreter exit."""
+    """Run Pulumi's runtime on a loop of our own and close it — and the loops of its executor
+    threads — so no half-closed loop is left for the garbage collector at interpreter exit."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         yield
     finally:
+        with contextlib.suppress(ValueError, OSError, RuntimeError):
+            loop.run_until_complete(loop.shutdown_default_executor())
         with contextlib.suppress(ValueError, OSError):
             loop.close()
         asyncio.set_event_loop(None)
+        with _WORKER_LOOPS_LOCK:
+            workers = list(_WORKER_LOOPS)
+            _WORKER_LOOPS.clear()
+        for worker in workers:
+            with contextlib.suppress(ValueError, OSError, RuntimeError):
+                worker.close()
 
 
 def render_program(program: Callable[[], None], *, stack: str) -> list[RenderedResource]:

@@ -229,7 +229,11 @@ def test_ten_thousand_hosts_in_well_under_a_second() -> None:
     text = json.dumps(inventory)
     elapsed = time.perf_counter() - started
     assert len(inventory["all"]["children"]["pool_train"]["hosts"]) == 10_240
-    assert entries[0]["vars"]["slurm_nodes"][0]["name"] == "train-[0-10239]"
+    head = next(e for e in entries if e["pool"] == "head")
+    assert head["vars"]["slurm_nodes"][0]["name"] == "train-[0-10239]"  # type: ignore[index]
+    # Cluster-wide lists appear once (controller), not on every pool of the plan document.
+    assert "slurm_nodes" not in entries[0]["vars"]  # type: ignore[operator]
+    assert inventory["all"]["children"]["pool_train"]["vars"]["slurm_nodes"] == head["vars"]["slurm_nodes"]  # type: ignore[index]
     assert elapsed < 1.0, f"{elapsed:.3f}s for 10,240 hosts"
     assert len(text) < 2_000_000
 
