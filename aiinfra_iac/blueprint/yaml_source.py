@@ -19,6 +19,8 @@ from aiinfra_iac.errors import BlueprintError, Problem, UsageError
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings/lists a blueprint may use (real ones stay under 10)."""
+MAX_BYTES = 16 * 2**20
+"""Largest blueprint file read (one with 100,000 hosts is about 2 MiB)."""
 MAX_VALUES = 200_000
 """Most values (keys' values and list items, aliases expanded) one file may hold."""
 
@@ -44,9 +46,26 @@ class UnreadableFileError(UsageError):
 
 
 def read_text(path: Path) -> str:
-    """Return the file's text or raise :class:`UnreadableFileError` (AI008)."""
+    """Return the file's text or raise :class:`UnreadableFileError` (AI008).
+
+    At most :data:`MAX_BYTES` are read, so ``/dev/zero`` or a stray disk image is refused
+    instead of filling the memory; ``/dev/stdin`` and other pipes still work.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise UnreadableFileError(
+                Problem(
+                    "AI008",
+                    "",
+                    f"cannot read the blueprint file: it is larger than {MAX_BYTES // 2**20} MiB "
+                    "(is it a blueprint?)",
+                    str(path),
+                    None,
+                )
+            )
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise UnreadableFileError(

@@ -155,7 +155,30 @@ def test_host_names_that_cannot_be_inventory_names_or_folders_are_rejected(tmp_p
     assert "is not a host name or IP address" in message
 
 
-@pytest.mark.parametrize("host", ["gpu-002", "GPU_02.cluster.internal", "10.0.0.12", "'fe80::1'", "'2001:db8::12'"])
+@pytest.mark.parametrize(
+    "host", ["gpu-002", "GPU_02.cluster.internal", "10.0.0.12", "'fe80::1'", "'2001:db8::12'"]
+)
 def test_host_names_and_addresses_are_accepted(tmp_path: Path, host: str) -> None:
     loaded = load_blueprint(write(tmp_path, "c.yaml", ONPREM.replace("HOST", host)))
     assert loaded.blueprint.spec.node_pools[0].hosts == ["gpu-001", host.strip("'")]
+
+
+def test_an_endless_file_is_refused_not_read_into_memory() -> None:
+    from aiinfra_iac.blueprint.yaml_source import MAX_BYTES, UnreadableFileError
+
+    zero = Path("/dev/zero")
+    if not zero.exists():
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(UnreadableFileError) as caught:
+        load_blueprint(zero)
+    assert caught.value.exit_code == 2
+    assert f"larger than {MAX_BYTES // 2**20} MiB" in caught.value.problem.message
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_cr_line_endings_keep_their_line_numbers(tmp_path: Path, newline: str) -> None:
+    text = VALID.replace("count: 2", "count: lots").replace("\n", newline)
+    path = tmp_path / "c.yaml"
+    path.write_bytes(text.encode())
+    [(rule, loc, line, _)] = problems_of(path)
+    assert (rule, loc, line) == ("AI003", "spec.nodePools[0].count", 8)

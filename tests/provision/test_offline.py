@@ -72,3 +72,22 @@ def test_inputs_are_json_serialisable_and_sorted_by_name() -> None:
     json.dumps(resources)
     names = [r["name"] for r in resources]
     assert names == sorted(names)
+
+
+def test_render_leaves_no_event_loop_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pulumi's mock monitor made a loop on each executor thread and never closed it; at exit the
+    garbage collector now and then printed "Exception ignored … Traceback" on stderr of `plan`."""
+    import asyncio
+
+    created: list[asyncio.AbstractEventLoop] = []
+    real_new_event_loop = asyncio.new_event_loop
+
+    def recording_new_event_loop() -> asyncio.AbstractEventLoop:
+        loop = real_new_event_loop()
+        created.append(loop)
+        return loop
+
+    monkeypatch.setattr(asyncio, "new_event_loop", recording_new_event_loop)
+    assert render_offline(aws_p5_eks())
+    assert len(created) >= 2  # the runtime's loop and at least one executor thread's loop
+    assert [loop for loop in created if not loop.is_closed()] == []

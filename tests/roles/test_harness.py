@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import ConvergeResult, HarnessError, image_tag, parse_json_callback
+from harness import ConvergeResult, HarnessError, image_tag, missing_prerequisites, parse_json_callback
 
 HOST = "/tmp/chroot/root"
 
@@ -62,3 +62,13 @@ def test_missing_host_or_output_is_a_harness_error() -> None:
 def test_image_tag_is_stable_and_short() -> None:
     assert image_tag() == image_tag()
     assert len(image_tag()) == 10
+
+
+def test_prerequisites_name_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("harness.os.geteuid", lambda: 1000)
+    assert missing_prerequisites() == "role tests need root (chroot, debootstrap)"
+    monkeypatch.setattr("harness.os.geteuid", lambda: 0)
+    monkeypatch.setattr(
+        "harness.shutil.which", lambda tool: None if tool == "debootstrap" else f"/usr/bin/{tool}"
+    )
+    assert missing_prerequisites() == "debootstrap not found (apt-get install debootstrap)"

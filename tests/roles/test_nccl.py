@@ -90,6 +90,8 @@ def test_install_without_cuda_repository_fails_clearly(chroot: Chroot, first_run
 
 
 def test_bad_env_name_is_rejected(chroot: Chroot, first_run: ConvergeResult) -> None:
-    result = chroot.converge(ROLE, {"nccl_env": {"NCCL IB HCA": "mlx5_0"}, "nccl_install": False})
+    result = chroot.converge(
+        ROLE, {"nccl_env": {"NCCL IB HCA": "mlx5_0"}, "nccl_install": False}, label=f"{ROLE} (bad env)"
+    )
     assert result.failed == 1
     assert "bad names: ['NCCL IB HCA']" in result.failures()[0]
