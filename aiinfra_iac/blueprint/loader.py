@@ -24,6 +24,9 @@ from aiinfra_iac.errors import BlueprintError, Problem
 
 Location = tuple[str | None, int | None]
 
+MAX_EXTENDS_DEPTH = 32
+"""Longest ``extends:`` chain (a blueprint, its base, that base's base, …) the loader follows."""
+
 
 @dataclass(frozen=True)
 class LoadedBlueprint:
@@ -92,6 +95,19 @@ def _load_tree(path: Path, chain: tuple[Path, ...], sources: list[str]) -> Node:
         return root
     merged: Node | None = None
     for index, entry in enumerate(_extends_entries(extends, str(path))):
+        if len(chain) + 1 >= MAX_EXTENDS_DEPTH:
+            raise BlueprintError(
+                [
+                    Problem(
+                        "AI006",
+                        f"extends[{index}]",
+                        f"extends chain deeper than {MAX_EXTENDS_DEPTH} files; "
+                        "merge some of the bases into one",
+                        str(path),
+                        entry.line,
+                    )
+                ]
+            )
         base_path = path.parent / str(entry.value)
         _check_base(base_path, entry, index, str(path), (*chain, resolved))
         base = _load_tree(base_path, (*chain, resolved), sources)

@@ -91,6 +91,17 @@ def _has(container: Any, part: int | str) -> bool:
     return False
 
 
+def _numeric_text(value: object) -> bool:
+    """A string that YAML would have read as a number had it not been quoted ('2', "0.9")."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _describe(path: LocPath, details: list[dict[str, Any]], root: type[BaseModel]) -> tuple[str, str]:
     kinds = {detail["type"] for detail in details}
     first = details[0]
@@ -121,6 +132,13 @@ def _describe(path: LocPath, details: list[dict[str, Any]], root: type[BaseModel
         return "AI004", f"{_show(first.get('input'))} {meaning}"
     if first["type"] in _RANGE_TYPES:
         return "AI004", f"{_show(first.get('input'))}: {_lower(first['msg'])}"
+    if first["type"] == "bool_type" and isinstance(first.get("input"), str):
+        return "AI003", (
+            f"wrong type {_show(first.get('input'))}: write true or false (unquoted; "
+            "yes/no/on/off are text in YAML 1.2)"
+        )
+    if first["type"] in ("int_type", "float_type") and _numeric_text(first.get("input")):
+        return "AI003", f"wrong type {_show(first.get('input'))}: write the number without quotes"
     if first["type"] == "string_type" and isinstance(first.get("input"), int | float | bool):
         field = str(path[-1]) if path else "value"
         return "AI003", (

@@ -182,3 +182,44 @@ def test_crlf_and_cr_line_endings_keep_their_line_numbers(tmp_path: Path, newlin
     path.write_bytes(text.encode())
     [(rule, loc, line, _)] = problems_of(path)
     assert (rule, loc, line) == ("AI003", "spec.nodePools[0].count", 8)
+
+
+def test_a_very_long_extends_chain_is_ai006_not_a_misleading_yaml_error(tmp_path: Path) -> None:
+    from aiinfra_iac.blueprint.loader import MAX_EXTENDS_DEPTH
+
+    length = MAX_EXTENDS_DEPTH * 40  # deep enough to exhaust the Python stack without the limit
+    for i in range(length):
+        parent = f"extends: [b{i + 1}.yaml]\n" if i < length - 1 else ""
+        write(tmp_path, f"b{i}.yaml", parent + f"metadata: {{labels: {{l{i}: x}}}}\n")
+    top = write(tmp_path, "top.yaml", VALID.replace("kind: Cluster\n", "kind: Cluster\nextends: [b0.yaml]\n"))
+    [(rule, loc, line, message)] = problems_of(top)
+    assert (rule, loc, line) == ("AI006", "extends[0]", 1)
+    assert f"deeper than {MAX_EXTENDS_DEPTH} files" in message
+
+
+def test_an_extends_chain_within_the_limit_loads(tmp_path: Path) -> None:
+    for i in range(10):
+        parent = f"extends: [b{i + 1}.yaml]\n" if i < 9 else ""
+        write(tmp_path, f"b{i}.yaml", parent + f"metadata: {{labels: {{l{i}: x}}}}\n")
+    top = write(tmp_path, "top.yaml", VALID.replace("kind: Cluster\n", "kind: Cluster\nextends: [b0.yaml]\n"))
+    assert len(load_blueprint(top).blueprint.metadata.labels) == 10
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "loc", "hint"),
+    [
+        ("count: 2", "count: '2'", "spec.nodePools[0].count", "write the number without quotes"),
+        ("count: 2", "count: lots", "spec.nodePools[0].count", "valid integer"),
+        (
+            "type: ray}",
+            "type: ray}\n  observability: {alerts: yes}",
+            "spec.observability.alerts",
+            "true or false",
+        ),
+    ],
+)
+def test_strict_type_errors_say_how_to_write_the_value(
+    tmp_path: Path, old: str, new: str, loc: str, hint: str
+) -> None:
+    [(rule, found_loc, _, message)] = problems_of(write(tmp_path, "c.yaml", VALID.replace(old, new)))
+    assert (rule, found_loc) == ("AI003", loc) and hint in message
