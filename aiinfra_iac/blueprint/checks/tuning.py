@@ -21,9 +21,8 @@ def known_nccl_variables(ctx: Context) -> Iterator[Finding]:
         if not name.startswith("NCCL_"):
             yield Finding(
                 (*_ENV, name),
-                f"'{name}' is not an NCCL_* variable{suggest(name, known)}; tuning.nccl.env holds "
-                "NCCL_* (and FI_*) "
-                "variables only",
+                f"'{name}' is not an NCCL_* variable; tuning.nccl.env holds NCCL_* (and FI_*) variables "
+                "only: set other environment variables in the job or the image",
             )
         else:
             yield Finding((*_ENV, name), f"unknown NCCL variable '{name}'{suggest(name, known)}")

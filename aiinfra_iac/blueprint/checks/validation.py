@@ -6,9 +6,10 @@ Physical ceilings (GB/s of nccl-tests bus bandwidth):
   (the catalog's ``nvlink_gbps`` is the bidirectional total, so half of it) where all GPUs
   share NVSwitch (or a bridged pair); other GPUs are capped at PCIe 5.0 x16, 64 GB/s per
   direction;
-* across nodes (``multiNode``), ring all-reduce moves every byte through the node's NICs
-  once per direction, so bus bandwidth cannot exceed the node's aggregate line rate
-  (rails x linkGbps / 8), doubled with SHARP in-network reduction.
+* across N nodes (``multiNode``), a hierarchical all-reduce moves 2(N-1)/N of the data through
+  each node's NICs while bus bandwidth counts 2(nk-1)/nk, so bus bandwidth cannot exceed the
+  node's aggregate line rate (rails x linkGbps / 8) times N/(N-1), doubled with SHARP
+  in-network reduction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 
 from aiinfra_iac.blueprint.checks.base import Context, Finding, rule
 from aiinfra_iac.blueprint.models import Fabric, NodePool
+from aiinfra_iac.units import parse_size
 
 PCIE5_X16_GBPS = 64.0
 _VALIDATION = ("spec", "validation")
@@ -106,3 +108,29 @@ def rdma_threshold_reachable(ctx: Context) -> Iterator[Finding]:
                 "use minGbps: auto or a lower value",
             )
             return
+
+
+# nccl-tests allocates a send and a receive buffer of maxBytes per GPU (and more with -c for
+# checking); keep the sweep within a quarter of the smallest GPU's memory.
+_GPU_MEMORY_SHARE = 4
+
+
+@rule("AI183", "error", "NCCL message sizes out of order or beyond GPU memory")
+def nccl_sizes(ctx: Context) -> Iterator[Finding]:
+    nccl = ctx.blueprint.spec.validation.nccl
+    if not nccl.enabled:
+        return
+    smallest, largest = parse_size(nccl.min_bytes), parse_size(nccl.max_bytes)
+    if smallest > largest:
+        yield Finding(
+            (*_VALIDATION, "nccl", "minBytes"),
+            f"minBytes ({nccl.min_bytes}) is larger than maxBytes ({nccl.max_bytes}): the sweep is empty",
+        )
+    memories = [gpu[0].memory_gib for _, pool in ctx.pools() if (gpu := ctx.pool_gpu(pool)) is not None]
+    if memories and largest > min(memories) * (1 << 30) // _GPU_MEMORY_SHARE:
+        limit_gib = min(memories) // _GPU_MEMORY_SHARE
+        yield Finding(
+            (*_VALIDATION, "nccl", "maxBytes"),
+            f"maxBytes ({nccl.max_bytes}) does not fit a {min(memories)} GiB GPU next to its receive buffer; "
+            f"use at most {limit_gib}G (8G or 16G is the usual bandwidth plateau)",
+        )

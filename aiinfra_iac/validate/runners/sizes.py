@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from aiinfra_iac.units import parse_size
 
-_SIZE = re.compile(r"^(?P<n>[0-9]+(?:\.[0-9]+)?)(?P<unit>[KMGT]?)$")
-_SCALE = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(text: str | int | float) -> int:
-    """``"8G"`` → 8589934592; raises ValueError naming the bad value."""
-    match = _SIZE.match(str(text).strip())
-    if match is None:
-        raise ValueError(f"bad message size {text!r}: use a number with an optional K, M, G or T suffix")
-    return int(float(match.group("n")) * _SCALE[match.group("unit")])
+__all__ = ["parse_size", "sweep"]
 
 
 def sweep(min_bytes: int, max_bytes: int, factor: int = 2) -> list[int]:
