@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,3 +38,14 @@ def fail(error: AiinfraError) -> NoReturn:
     typer.echo(str(error), err=True)
     sys.stdout.flush()
     raise typer.Exit(error.exit_code)
+
+
+BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
+    ),
+]

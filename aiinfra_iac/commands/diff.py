@@ -10,24 +10,26 @@ file included — exits 1 (as ``terraform plan -detailed-exitcode`` does).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import fail, stderr_console, stdout_console
+from aiinfra_iac.commands._common import (
+    BlueprintArgument,
+    StateDirOption,
+    fail,
+    stderr_console,
+    stdout_console,
+)
 from aiinfra_iac.errors import EXIT_CHANGES_PRESENT, EXIT_FAILED, EXIT_OK, AiinfraError
 
 
 def command(
-    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
+    file: BlueprintArgument,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none).")
     ] = False,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option("--state-dir", help="Pulumi state (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state)."),
-    ] = None,
+    state_dir: StateDirOption = None,
 ) -> None:
     """Show what differs between the blueprint and the cluster (0 none, 1 error, 2 changes)."""
     from aiinfra_iac.commands._planload import load_plan

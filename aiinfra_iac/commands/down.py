@@ -8,25 +8,16 @@ Exit codes: 0 destroyed, 1 failed, 2 usage or a missing tool.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
-from aiinfra_iac.commands._common import fail, stderr_console
+from aiinfra_iac.commands._common import BlueprintArgument, StateDirOption, YesOption, fail, stderr_console
 from aiinfra_iac.errors import EXIT_OK, AiinfraError
 
 
 def command(
-    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
-        ),
-    ] = None,
+    file: BlueprintArgument,
+    yes: YesOption = False,
+    state_dir: StateDirOption = None,
 ) -> None:
     """Destroy a cluster; storage with retain: true is kept and listed (0 ok, 1 failed)."""
     from aiinfra_iac.commands._planload import load_plan

@@ -9,17 +9,16 @@ Exit codes: 0, 1 invalid blueprint, 2 unreadable file.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import PlanFormat, fail, stderr_console, stdout_console
+from aiinfra_iac.commands._common import BlueprintArgument, PlanFormat, fail, stderr_console, stdout_console
 from aiinfra_iac.errors import EXIT_OK, AiinfraError
 
 
 def command(
-    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
+    file: BlueprintArgument,
     format: Annotated[
         PlanFormat, typer.Option("--format", help="text, json (one document on stdout) or markdown.")
     ] = (PlanFormat.text),

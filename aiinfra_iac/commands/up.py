@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import enum
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import fail, stderr_console, stdout_console
+from aiinfra_iac.commands._common import (
+    BlueprintArgument,
+    StateDirOption,
+    YesOption,
+    fail,
+    stderr_console,
+    stdout_console,
+)
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
 
 
@@ -45,18 +51,12 @@ def confirm_or_exit(question: str, yes: bool) -> None:
 
 
 def command(
-    file: Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    file: BlueprintArgument,
+    yes: YesOption = False,
     only: Annotated[
         OnlyStage | None, typer.Option("--only", help="Run only this stage (ignores what finished before).")
     ] = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
-        ),
-    ] = None,
+    state_dir: StateDirOption = None,
 ) -> None:
     """Provision, configure and validate a cluster (0 validated, 1 failed, 2 usage/missing tool)."""
     from aiinfra_iac.commands._planload import load_plan
