@@ -83,7 +83,7 @@ def build_tree(root: Path, nodes: int) -> None:
             (node / name).write_text(faulty_burn if name == "gpu_burn.log" and i % 100 == 7 else text)
         for rail in range(RAILS):
             ib = degraded_ib if i % 100 == 42 and rail == 3 else healthy_ib
-            (node / f"ib_write_bw_mlx5_{rail}.log").write_text(ib)
+            (node / f"ib_write_bw_mlx5_{rail}.log").write_text(ib.replace(": mlx5_0", f": mlx5_{rail}"))
     (root / "_cluster").mkdir()
     (root / "_cluster" / "nccl_all_reduce.log").write_text(cluster_log(nodes))
 

@@ -39,6 +39,18 @@ def _write(path: Path, text: str, what: str) -> None:
         raise UsageError(f"cannot write the {what} to {path}: {error.strerror or error}") from error
 
 
+def _check_results_dir(results: Path) -> None:
+    """A usage error (exit 2) unless ``--results`` names an existing directory."""
+    if results.is_dir():
+        return
+    if results.exists():
+        raise UsageError(
+            f"--results {results}: is a file, not a directory — pass the results directory "
+            "(DIR/<node>/…, DIR/_cluster/…), not one log"
+        )
+    raise UsageError(f"--results {results}: no such directory")
+
+
 def command(
     file: Annotated[Path, typer.Argument(help="Blueprint YAML of the cluster.", show_default=False)],
     results: Annotated[
@@ -67,8 +79,8 @@ def command(
         from aiinfra_iac.validate.reports.json_report import to_json
         from aiinfra_iac.validate.stage import run_validate
 
-        if results is not None and not results.is_dir():
-            raise UsageError(f"--results {results}: no such directory")
+        if results is not None:
+            _check_results_dir(results)
         plan = load_plan(file, err)
         results_dir = results if results is not None else default_results_dir(plan.name)
         if results is None:

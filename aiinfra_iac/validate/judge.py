@@ -23,7 +23,32 @@ PARALLEL_ABOVE = 400
 
 def targets(plan: ClusterPlan, results_dir: Path) -> list[Target]:
     """Every (check, node[, device]) the plan expects a result for, with the file holding it."""
-    nodes = layout.pool_nodes(plan, results_dir)
+    return _targets(plan, results_dir, layout.pool_nodes(plan, results_dir))
+
+
+def unknown_dir_results(plan: ClusterPlan, names: tuple[str, ...]) -> list[CheckResult]:
+    """One ``warn`` per results folder that is no node of the plan (a typo'd host, a stale node)."""
+    pools = ", ".join(p.name for p in plan.pools)
+    return [
+        CheckResult(
+            id=f"layout:unknown-node:{name}",
+            node=name,
+            pool="",
+            kind="layout",
+            status="warn",
+            measured=None,
+            expected=None,
+            unit="",
+            detail=(
+                f"results folder {name}/ is not a node of the plan (pools: {pools}; a node folder is a "
+                "planned host or <pool>-<n>): its files were not judged — a typo'd host or a stale node?"
+            ),
+        )
+        for name in names
+    ]
+
+
+def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, ...]]) -> list[Target]:
     out: list[Target] = []
     for check in plan.validation:
         pool = plan.pool(check.pool)
@@ -61,7 +86,7 @@ def _apply(plan: ClusterPlan, pool: PoolPlan, target: Target, text: str) -> Chec
         from aiinfra_iac.validate.rules.gpu_burn import judge_gpu_burn
 
         expected = int(check.params.get("gpus", pool.gpus_per_node))
-        return judge_gpu_burn(target, parse_gpu_burn(text), expected)
+        return judge_gpu_burn(target, parse_gpu_burn(text), expected, pool)
     if check.kind == "dcgm":
         from aiinfra_iac.validate.parsers.dcgm import parse_dcgm_diag
         from aiinfra_iac.validate.rules.dcgm import judge_dcgm
@@ -87,7 +112,8 @@ def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[CheckResult]:
 
 def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -> Verdict:
     """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees."""
-    todo = targets(plan, results_dir)
+    nodes, unknown = layout.scan(plan, results_dir)
+    todo = _targets(plan, results_dir, nodes)
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) > PARALLEL_ABOVE:
         size = -(-len(todo) // (jobs * 4))
@@ -99,4 +125,5 @@ def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -
     cpu_burns = frozenset(
         c.id for c in plan.validation if c.kind == "gpu_burn" and plan.pool(c.pool).gpu is None
     )
-    return Verdict(cluster=plan.name, checks=tuple(mark_outliers(results, plan.rules, skip=cpu_burns)))
+    judged = mark_outliers(results, plan.rules, skip=cpu_burns)
+    return Verdict(cluster=plan.name, checks=(*judged, *unknown_dir_results(plan, unknown)))

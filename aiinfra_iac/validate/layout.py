@@ -78,18 +78,34 @@ def pool_nodes(plan: ClusterPlan, results_dir: Path | None) -> dict[str, tuple[s
     """Nodes of each pool: the plan's hosts plus node directories found in ``results_dir``.
 
     A directory ``<pool>-<n>`` belongs to that pool; with one pool every directory does.
-    Directories matching no pool are ignored (they belong to nothing the plan asked for).
+    Directories matching no pool are left out here (see :func:`unknown_dirs`), and so are those
+    starting with ``_`` or ``.`` (``_cluster``, the Slurm runner's ``_slurm`` …: no host is named so).
     """
+    return scan(plan, results_dir)[0]
+
+
+def unknown_dirs(plan: ClusterPlan, results_dir: Path | None) -> tuple[str, ...]:
+    """Directories of ``results_dir`` that are no node of the plan (``_``/``.`` folders excepted)."""
+    return scan(plan, results_dir)[1]
+
+
+def scan(plan: ClusterPlan, results_dir: Path | None) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """:func:`pool_nodes` and :func:`unknown_dirs` from one directory listing."""
     nodes: dict[str, list[str]] = {pool.name: list(pool.hosts) for pool in plan.pools}
     known = {host for hosts in nodes.values() for host in hosts}
+    unknown: list[str] = []
     if results_dir is not None and results_dir.is_dir():
         for entry in sorted(p.name for p in results_dir.iterdir() if p.is_dir()):
-            if entry == CLUSTER_DIR or entry in known:
+            if entry in known:
                 continue
+            if entry.startswith(("_", ".")):
+                continue  # the tool's own folders (_cluster, _slurm …), never a host name
             owner = _owner(plan, entry)
             if owner is not None:
                 nodes[owner].append(entry)
-    return {pool: tuple(hosts) for pool, hosts in nodes.items()}
+            else:
+                unknown.append(entry)
+    return {pool: tuple(hosts) for pool, hosts in nodes.items()}, tuple(unknown)
 
 
 def _owner(plan: ClusterPlan, node: str) -> str | None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CheckStatus = Literal["pass", "warn", "fail"]
-CheckKind = Literal["gpu_burn", "nccl", "rdma", "dcgm"]
+CheckKind = Literal["gpu_burn", "nccl", "rdma", "dcgm", "layout"]
+"""``layout``: a finding about the results directory itself (a folder that is no node of the plan)."""
 
 _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 

@@ -76,6 +76,15 @@ def test_missing_results_directory_is_usage_error(tmp_path: Path, blueprint: Pat
     assert err.strip() == f"--results {tmp_path / 'nope'}: no such directory"
 
 
+def test_results_file_instead_of_directory_is_usage_error(tmp_path: Path, blueprint: Path) -> None:
+    log = tmp_path / "nccl_all_reduce.log"
+    log.write_text("# nccl-tests\n")
+    code, out, err = _invoke(str(blueprint), "--results", str(log))
+    assert code == EXIT_USAGE and out == ""
+    assert f"--results {log}: is a file, not a directory" in " ".join(err.split())
+    assert "no such directory" not in err
+
+
 def test_invalid_blueprint_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BLUEPRINT.replace("H100-SXM", "H101"))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from ._lines import clean_lines, to_float, to_int
-from .nccl_debug import NCCL_LINE, detect_transports
+from .nccl_debug import NCCL_LINE, detect_network
 from .types import NcclRow, NcclRun
 
 _RANK = re.compile(
@@ -275,6 +275,7 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         hosts = tuple(nccl_hosts)
     devices = tuple(name for _, (_h, name) in sorted(ranks.items()))
     nranks = max(ranks) + 1 if ranks else nranks_info
+    transports, link_layers = detect_network(lines)
     return NcclRun(
         collective=collective or detected,
         rows=tuple(state.rows),
@@ -283,9 +284,10 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         hosts=hosts,
         avg_busbw_gbps=avg,
         out_of_bounds=oob,
-        transports=detect_transports(lines),
+        transports=transports,
         nccl_version=version,
         problems=tuple(dict.fromkeys(state.problems)),
+        ib_link_layers=link_layers,
     )
 
 

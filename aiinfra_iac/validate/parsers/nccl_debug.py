@@ -67,6 +67,12 @@ def detect_transports(lines: Iterable[str]) -> frozenset[str]:
     ``NET/IB`` becomes ``NET/RoCE`` when the ``NET/IB : Using …`` lines list only RoCE ports.
     Lines may still carry the ``host:pid:tid [dev] NCCL INFO`` prefix or not.
     """
+    return detect_network(lines)[0]
+
+
+def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`detect_transports` plus the link layers (``IB``/``RoCE``) of the ports NCCL's IB
+    transport listed (``NET/IB : Using [0]mlx5_0:1/IB``); empty where no such line was logged."""
     found: set[str] = set()
     ib_kinds: set[str] = set()
     socket_device = False
@@ -101,7 +107,7 @@ def detect_transports(lines: Iterable[str]) -> frozenset[str]:
     if "NET/IB" in found and ib_kinds == {"RoCE"}:
         found.discard("NET/IB")
         found.add("NET/RoCE")
-    return frozenset(found)
+    return frozenset(found), frozenset(ib_kinds)
 
 
 def detect_transports_in_text(text: str) -> frozenset[str]:

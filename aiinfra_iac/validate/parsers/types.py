@@ -48,6 +48,8 @@ class NcclRun:
     """Transports seen in NCCL_DEBUG=INFO lines (values of :data:`Transport`)."""
     nccl_version: str | None
     problems: tuple[str, ...] = ()
+    ib_link_layers: frozenset[str] = frozenset()
+    """Link layers (``IB``, ``RoCE``) of the ports listed by ``NET/IB : Using …``; empty if not logged."""
 
     @property
     def largest(self) -> NcclRow | None:

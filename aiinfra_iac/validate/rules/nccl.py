@@ -1,4 +1,5 @@
-"""nccl-tests: data errors, socket fallback on an RDMA fabric, bus bandwidth at the largest size.
+"""nccl-tests: data errors, socket fallback or a network that does not fit the fabric, the GPU model,
+bus bandwidth at the largest size.
 
 Bandwidth is the out-of-place ``busbw`` of the row with the largest message size, never the
 "Avg bus bandwidth" line, which averages over a sweep that starts at a few bytes.
@@ -10,6 +11,7 @@ from aiinfra_iac.blueprint.models import ValidationRules
 from aiinfra_iac.plan.model import PoolPlan
 from aiinfra_iac.validate.parsers.types import NcclRun
 from aiinfra_iac.validate.rules.common import Target, judge_bandwidth
+from aiinfra_iac.validate.rules.identity import gpu_model, network_mismatch
 from aiinfra_iac.validate.types import CheckResult
 
 
@@ -34,13 +36,23 @@ def judge_nccl(
             "check the RDMA plugin, NCCL_IB_HCA/FI_PROVIDER and NCCL_SOCKET_IFNAME",
             measured=largest.oop_busbw_gbps,
         )
+    mismatch = network_mismatch(run, pool.fabric, multi_node=multi_node)
+    if mismatch:
+        return target.result("fail", mismatch, measured=largest.oop_busbw_gbps)
+    wrong_model, model_note = gpu_model(run.devices, pool, "nccl-tests rank lines")
+    if wrong_model:
+        return target.result("fail", wrong_model, measured=largest.oop_busbw_gbps)
     if expected_ranks and run.nranks is not None and run.nranks < expected_ranks:
         return target.result(
             "fail", f"ran on {run.nranks} of {expected_ranks} ranks", measured=largest.oop_busbw_gbps
         )
     via = f" via {', '.join(sorted(run.transports))}" if run.transports else ""
     return judge_bandwidth(
-        target, largest.oop_busbw_gbps, rules, f"busbw @{_size(largest.size_bytes)}", pass_detail=via
+        target,
+        largest.oop_busbw_gbps,
+        rules,
+        f"busbw @{_size(largest.size_bytes)}",
+        pass_detail=via + model_note,
     )
 
 

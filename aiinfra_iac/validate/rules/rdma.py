@@ -5,12 +5,17 @@ from __future__ import annotations
 from aiinfra_iac.blueprint.models import ValidationRules
 from aiinfra_iac.validate.parsers.types import PerftestResult
 from aiinfra_iac.validate.rules.common import Target, judge_bandwidth
+from aiinfra_iac.validate.rules.identity import rdma_device
 from aiinfra_iac.validate.types import CheckResult
 
 
 def judge_rdma(target: Target, result: PerftestResult, rules: ValidationRules) -> CheckResult:
     if result.problems:
         return target.result("fail", f"perftest output is unusable: {'; '.join(result.problems)}")
+    expected = str(target.check.params.get("device", "")) or target.suffix
+    wrong = rdma_device(result.device, expected)
+    if wrong:
+        return target.result("fail", wrong)
     largest = result.largest
     if largest is None:
         return target.result("fail", "perftest printed no bandwidth row")
