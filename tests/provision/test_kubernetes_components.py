@@ -62,6 +62,26 @@ def test_network_operator_for_infiniband_leaves_nfd_to_the_gpu_operator(k8s: lis
     assert values["nfd"]["enabled"] is False and values["sriovNetworkOperator"]["enabled"] is False
 
 
+def test_nic_cluster_policy_advertises_the_rdma_resource_validation_requests(
+    k8s: list[RenderedResource],
+) -> None:
+    import json
+
+    from aiinfra_iac.validate.runners.k8s_manifests import DEFAULT_RDMA_RESOURCE
+
+    policy = one(k8s, "kubernetes:mellanox.com/v1alpha1:NicClusterPolicy").inputs
+    plugin = policy["spec"]["rdmaSharedDevicePlugin"]
+    (entry,) = json.loads(plugin["config"])["configList"]
+    assert f"rdma/{entry['resourceName']}" == DEFAULT_RDMA_RESOURCE
+    assert entry["selectors"] == {"vendors": ["15b3"]}
+    assert plugin["version"].startswith("v") and "ofedDriver" not in policy["spec"]
+
+
+def test_no_nic_cluster_policy_without_the_network_operator() -> None:
+    plain = k8s_ib().model_copy(update={"pools": (pool("gpu"),)})
+    assert of_type(render_detailed(plain), "kubernetes:mellanox.com/v1alpha1:NicClusterPolicy") == []
+
+
 def test_operator_namespaces_are_privileged_and_labelled(k8s: list[RenderedResource]) -> None:
     namespaces = {
         r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in of_type(k8s, NAMESPACE)

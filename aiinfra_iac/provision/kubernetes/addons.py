@@ -14,7 +14,13 @@ import pulumi_kubernetes as k8s
 
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.common import cluster_labels
-from aiinfra_iac.provision.kubernetes.values import Release, releases_for
+from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.values import (
+    Release,
+    needs_network_operator,
+    nic_cluster_policy_spec,
+    releases_for,
+)
 
 SYSTEM_NAMESPACE = "aiinfra-system"
 
@@ -65,6 +71,19 @@ class ClusterAddons(pulumi.ComponentResource):
         for release in releases_for(plan, on_eks=args.on_eks):
             created = self._release(name, release, labels, previous)
             previous = [created]
+        self.nic_cluster_policy: k8s.apiextensions.CustomResource | None = None
+        if needs_network_operator(plan):
+            # The Network Operator's CRD comes with its chart: create the policy after the release.
+            self.nic_cluster_policy = k8s.apiextensions.CustomResource(
+                f"{name}-nic-cluster-policy",
+                api_version="mellanox.com/v1alpha1",
+                kind="NicClusterPolicy",
+                metadata={"name": "nic-cluster-policy", "labels": labels},
+                spec=nic_cluster_policy_spec(),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[self.releases[charts.NETWORK_OPERATOR.release]]
+                ),
+            )
 
         self.register_outputs(
             {

@@ -7,6 +7,7 @@ Kept free of Pulumi so tests and ``plan`` reviewers can reason about the values 
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,37 @@ def network_operator_values(plan: ClusterPlan) -> dict[str, Any]:
     return {
         "nfd": {"enabled": not kubernetes_settings(plan).gpu_operator},
         "sriovNetworkOperator": {"enabled": False},
+    }
+
+
+# RDMA shared device plugin run by the Network Operator's NicClusterPolicy: one resource
+# ``rdma/<RDMA_SHARED_RESOURCE>`` for every Mellanox/NVIDIA HCA (PCI vendor 15b3) of a node, shared
+# by up to 63 pods. Source (shape and resource name): the NicClusterPolicy example,
+# https://docs.nvidia.com/networking/display/kubernetes2410/customizations/cr-full-example.html;
+# plugin release: https://pkg.go.dev/github.com/Mellanox/k8s-rdma-shared-dev-plugin (v1.5.3).
+# The validate stage's Kubernetes runner requests the same resource name.
+RDMA_SHARED_RESOURCE = "rdma_shared_device_a"
+RDMA_SHARED_PLUGIN_VERSION = "v1.5.3"
+
+
+def nic_cluster_policy_spec() -> dict[str, Any]:
+    """NicClusterPolicy: the host's inbox/MOFED driver stays (no ofedDriver), the shared RDMA plugin runs."""
+    config = {
+        "configList": [
+            {
+                "resourceName": RDMA_SHARED_RESOURCE,
+                "rdmaHcaMax": 63,
+                "selectors": {"vendors": ["15b3"]},
+            }
+        ]
+    }
+    return {
+        "rdmaSharedDevicePlugin": {
+            "image": "k8s-rdma-shared-dev-plugin",
+            "repository": "ghcr.io/mellanox",
+            "version": RDMA_SHARED_PLUGIN_VERSION,
+            "config": json.dumps(config, indent=2),
+        }
     }
 
 

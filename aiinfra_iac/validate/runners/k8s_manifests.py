@@ -36,13 +36,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
+from aiinfra_iac.provision.kubernetes.values import RDMA_SHARED_RESOURCE
 
 NAMESPACE = "aiinfra-validation"
 DEFAULT_IMAGE = "aiinfra/gpu-validation:latest"
 """A placeholder name to override: build it from an NGC CUDA/PyTorch image plus the tools above."""
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
 GPU_RESOURCE = "nvidia.com/gpu"
-DEFAULT_RDMA_RESOURCE = "rdma/rdma_shared_device_a"
+DEFAULT_RDMA_RESOURCE = f"rdma/{RDMA_SHARED_RESOURCE}"
+"""The resource the NicClusterPolicy that `aiinfra up` creates advertises."""
 HOSTNAME_LABEL = "kubernetes.io/hostname"
 MISSING_MARK = "aiinfra-missing-tool:"
 LABEL_CLUSTER = "aiinfra/cluster"
