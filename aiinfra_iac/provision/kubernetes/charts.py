@@ -118,3 +118,29 @@ FEAST = ChartPin(
     privileged=False,
     source="https://docs.feast.dev/how-to-guides/running-feast-in-production",
 )
+
+GRAFANA_CHARTS = "https://grafana.github.io/helm-charts"
+
+LOKI = ChartPin(
+    release="loki",
+    chart="loki",
+    repo=GRAFANA_CHARTS,
+    # helm-loki-6.5.2: https://github.com/grafana/helm-charts/releases/tag/helm-loki-6.5.2
+    version="6.5.2",
+    namespace="loki",
+    privileged=False,
+    source="https://grafana.com/docs/loki/latest/setup/install/helm/",
+)
+
+PROMTAIL = ChartPin(
+    release="promtail",
+    chart="promtail",
+    repo=GRAFANA_CHARTS,
+    # Ships every node's container logs to Loki (a DaemonSet). promtail-6.16.3 is a published release
+    # (https://github.com/grafana/helm-charts/pull/3200); the chart is deprecated upstream in favour
+    # of Grafana Alloy from 6.17.1 on, so moving to Alloy is the next step.
+    version="6.16.3",
+    namespace="loki",
+    privileged=True,
+    source="https://grafana.com/docs/loki/latest/send-data/promtail/installation/",
+)

@@ -108,6 +108,41 @@ def nic_cluster_policy_spec() -> dict[str, Any]:
     }
 
 
+def loki_values() -> dict[str, Any]:
+    """Monolithic Loki on the filesystem (the chart's single-binary install): the other modes run 0."""
+    return {
+        "deploymentMode": "SingleBinary",
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 1},
+            "storage": {"type": "filesystem"},
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": "2024-04-01",
+                        "store": "tsdb",
+                        "object_store": "filesystem",
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
+                ]
+            },
+        },
+        "singleBinary": {"replicas": 1},
+        "backend": {"replicas": 0},
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+    }
+
+
+def promtail_values() -> dict[str, Any]:
+    """Promtail on every node (GPU nodes too: it tolerates every taint) pushing to the Loki gateway."""
+    return {
+        "config": {"clients": [{"url": "http://loki-gateway.loki.svc.cluster.local/loki/api/v1/push"}]},
+        "tolerations": [{"operator": "Exists"}],
+    }
+
+
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
     return {
@@ -158,6 +193,9 @@ def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
         out.append(Release(charts.KUEUE, {}))
     if plan.observability.metrics == "prometheus":
         out.append(Release(charts.KUBE_PROMETHEUS_STACK, prometheus_values(plan)))
+    if plan.observability.logs == "loki":
+        out.append(Release(charts.LOKI, loki_values()))
+        out.append(Release(charts.PROMTAIL, promtail_values()))
     if plan.observability.gpu_exporter == "dcgm" and not settings.gpu_operator:
         monitor = plan.observability.metrics == "prometheus"
         out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": {"enabled": monitor}}))
