@@ -60,6 +60,11 @@ class Provider(BlueprintModel):
     context: str | None = Field(default=None, description="kubernetes: kubeconfig context to use.")
     ssh_user: str | None = Field(default=None, description="onprem: user Ansible connects as.")
     ssh_private_key_file: str | None = Field(default=None, description="onprem: private key for that user.")
+    sandbox: Literal["none", "chroot"] = Field(
+        default="none",
+        description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
+        "real by the configure stage; needs root and debootstrap.",
+    )
 
 
 # --------------------------------------------------------------------------- node pools

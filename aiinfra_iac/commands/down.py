@@ -2,7 +2,8 @@
 
 Storage with ``retain: true`` (the default) is protected in the stack and kept: the destroy
 runs with ``excludeProtected`` and the kept file systems and buckets are listed by name.
-On-prem and local clusters have nothing to destroy; the stage record is reset either way.
+On-prem and local clusters have nothing to destroy; a local ``sandbox: chroot`` cluster has its
+node roots removed (listed by name). The stage record is reset either way.
 Exit codes: 0 destroyed, 1 failed, 2 usage or a missing tool.
 """
 
@@ -25,7 +26,7 @@ def command(
 
     err = stderr_console()
     try:
-        from aiinfra_iac.provision import engine
+        from aiinfra_iac.provision import engine, sandbox
         from aiinfra_iac.provision.common import retained_storage
         from aiinfra_iac.provision.providers import provider_for
         from aiinfra_iac.provision.stages import StageRecord
@@ -33,6 +34,17 @@ def command(
         plan = load_plan(file, err)
         provider = provider_for(plan)
         state = engine.usable_state_dir(state_dir)
+        if sandbox.uses_chroot_sandbox(plan):
+            if sandbox.sandbox_dir(plan, state).exists():
+                confirm_or_exit(f"Remove the sandbox nodes of {plan.name}?", yes)
+            removed = sandbox.remove_nodes(plan, state)
+            StageRecord.load(state, plan).reset()
+            where = sandbox.sandbox_dir(plan, state)
+            gone = f"removed {len(removed)} sandbox root(s) in {where}: " + ", ".join(p.name for p in removed)
+            err.print(
+                f"{plan.name}: {gone if removed else f'no sandbox roots in {where}; nothing to remove'}."
+            )
+            raise typer.Exit(EXIT_OK)
         if not provider.creates_cloud_resources:
             StageRecord.load(state, plan).reset()
             err.print(

@@ -31,7 +31,12 @@ NOT_CONFIGURED = {
 
 
 def configures_nodes(plan: ClusterPlan) -> bool:
-    """False where Ansible must not touch the nodes (see :data:`NOT_CONFIGURED`)."""
+    """False where Ansible must not touch the nodes (see :data:`NOT_CONFIGURED`).
+
+    ``local`` with ``sandbox: chroot`` is configured: its nodes are chroots under the state dir.
+    """
+    if plan.provider.type == "local" and plan.provider.sandbox == "chroot":
+        return True
     return plan.provider.type not in NOT_CONFIGURED
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aiinfra_iac.configure.inventory import build_inventory
+from aiinfra_iac.configure.inventory import CHROOT_PREFIX, build_inventory
 from aiinfra_iac.configure.progress import HostProgress, RunTracker
 from aiinfra_iac.configure.roles import NOT_CONFIGURED, configures_nodes, roles_for_pool
 from aiinfra_iac.configure.rolevars import unmounted_lustre
@@ -77,6 +77,9 @@ def default_private_data_dir(plan: ClusterPlan) -> Path:
 
 
 def _check_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> None:
+    if plan.provider.type == "local":
+        _check_sandbox_addresses(plan, addresses)
+        return
     if plan.provider.type not in PROVIDERS_NEEDING_ADDRESSES:
         return
     missing = [
@@ -87,6 +90,17 @@ def _check_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> 
         raise UsageError(
             f"no address known for {len(missing)} node(s) ({shown}): {plan.provider.type} nodes get their "
             "addresses when they are provisioned; run `aiinfra up FILE --only provision` first"
+        )
+
+
+def _check_sandbox_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> None:
+    """A local sandbox is only ever configured through chroot addresses, never this machine itself."""
+    given = addresses or {}
+    wrong = [h for p in plan.pools for h in p.hosts if not given.get(h, "").startswith(CHROOT_PREFIX)]
+    if wrong:
+        raise UsageError(
+            f"local sandbox node(s) {', '.join(wrong[:5])} have no chroot address: configure never retunes "
+            "the machine it runs on; run `aiinfra up FILE --only provision` to create the sandbox first"
         )
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import AiinfraError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision import sandbox
 from aiinfra_iac.provision.pipeline import node_addresses
 from aiinfra_iac.provision.providers import provider_for
 
@@ -77,6 +78,12 @@ def diff_cluster(
     else:
         cloud_changes, cloud_detail = 0, f"provider {plan.provider.type}: no cloud resources"
     run_configure = configure_check or _default_configure()
-    result = run_configure(plan, check=True, console=console, addresses=node_addresses(plan, outputs))
+    if sandbox.uses_chroot_sandbox(plan):
+        from aiinfra_iac.provision.engine import state_dir
+
+        addresses: dict[str, str] | None = sandbox.configure_addresses(plan, state_dir(state))
+    else:
+        addresses = node_addresses(plan, outputs)
+    result = run_configure(plan, check=True, console=console, addresses=addresses)
     node_detail = result.skipped_reason or "no node differs from the blueprint"
     return DiffReport(plan.name, cloud_changes, cloud_detail, tuple(result.changed_hosts), node_detail)

@@ -8,6 +8,7 @@ their stage functions (``run_configure``, ``run_validate``), so a test can repla
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import AiinfraError, ConfigureError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision import sandbox
 from aiinfra_iac.provision.providers import ADDRESSES_OUTPUT, STORAGE_ENDPOINTS_OUTPUT, provider_for
 from aiinfra_iac.provision.stages import STAGES, Stage, StageRecord
 
@@ -37,7 +39,11 @@ class UpOutcome:
 
 
 def node_addresses(plan: ClusterPlan, engine_outputs: dict[str, Any] | None) -> dict[str, str] | None:
-    """Addresses the configure stage connects to: ``local`` for the sandbox, the stack's output on aws."""
+    """Addresses of the nodes: ``local`` for the local provider, the stack's output on aws.
+
+    The configure stage of a ``sandbox: chroot`` cluster uses :func:`sandbox.chroot_addresses`
+    instead; validate keeps ``local`` (the CPU fallback on this machine).
+    """
     if plan.provider.type == "local":
         return {host: "local" for pool in plan.pools for host in pool.hosts}
     if plan.provider.type == "aws":
@@ -103,18 +109,33 @@ class Pipeline:
         provider = provider_for(self.plan)
         if not provider.creates_cloud_resources:
             self.console.print(f"provision: {provider.describe(self.plan)}")
+            if sandbox.uses_chroot_sandbox(self.plan):
+                self._provision_sandbox()
             return
         self.console.print(f"provision: {provider.describe(self.plan)}")
         summary = self.engine().up()
         self._outputs = self.engine().outputs()
         self.console.print(f"provision: done ({summary.describe()})")
 
+    def _provision_sandbox(self) -> None:
+        started = time.monotonic()
+        created, present = sandbox.create_nodes(self.plan, self.state)
+        where = sandbox.sandbox_dir(self.plan, self.state)
+        done = f"created {', '.join(created)}" if created else "nothing to create"
+        kept = f"; already present: {', '.join(present)}" if present else ""
+        self.console.print(
+            f"provision: sandbox roots in {where}: {done}{kept} ({time.monotonic() - started:.1f} s)"
+        )
+
     def _configure(self, outcome: UpOutcome) -> None:
         try:
             from aiinfra_iac.configure.stage import run_configure
         except ImportError as error:
             raise ConfigureError(f"the configure stage is not available in this install: {error}") from error
-        addresses = self._node_addresses()
+        if sandbox.uses_chroot_sandbox(self.plan):
+            addresses: dict[str, str] | None = sandbox.configure_addresses(self.plan, self.state)
+        else:
+            addresses = self._node_addresses()
         result = run_configure(
             self.plan,
             check=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision.sandbox import SUITE as SANDBOX_SUITE
 
 ADDRESSES_OUTPUT = "addresses"
 STORAGE_ENDPOINTS_OUTPUT = "storageEndpoints"
@@ -79,7 +80,11 @@ class KubernetesProvider:
 
 
 class HostsProvider:
-    """onprem and local: the machines exist; configure and validate do the work."""
+    """onprem and local: the machines exist; configure and validate do the work.
+
+    ``local`` with ``sandbox: chroot`` is the exception: ``up`` extracts a chroot per node
+    (:mod:`aiinfra_iac.provision.sandbox`, run by the pipeline), no cloud resource is involved.
+    """
 
     creates_cloud_resources = False
 
@@ -91,6 +96,11 @@ class HostsProvider:
 
     def describe(self, plan: ClusterPlan) -> str:
         nodes = sum(pool.count for pool in plan.pools)
+        if self.name == "local" and plan.provider.sandbox == "chroot":
+            return (
+                f"creates {nodes} sandbox node(s): a Debian {SANDBOX_SUITE} chroot each under the state "
+                "folder, converged by configure"
+            )
         where = "existing hosts" if self.name == "onprem" else "this machine"
         return f"nothing to create: {nodes} node(s) on {where} are configured and validated directly"
 

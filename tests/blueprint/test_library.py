@@ -20,6 +20,7 @@ EXPECTED = {
     "h100-onprem-roce-bluefield3",
     "existing-k8s-gpu-network-operator",
     "local-sandbox",
+    "local-chroot-sandbox",
 }
 
 
@@ -48,6 +49,13 @@ def test_local_sandbox_is_cpu_only_and_cloud_free() -> None:
     blueprint = load_and_check(ROOT / "local-sandbox.yaml").loaded.blueprint
     assert blueprint.spec.provider.type == "local"
     assert [(p.role, p.gpu, p.instance_type) for p in blueprint.spec.node_pools] == [("compute", None, None)]
+    assert blueprint.spec.fabrics == [] and blueprint.spec.storage == []
+
+
+def test_local_chroot_sandbox_is_cpu_only_and_sandboxed() -> None:
+    blueprint = load_and_check(ROOT / "local-chroot-sandbox.yaml").loaded.blueprint
+    assert (blueprint.spec.provider.type, blueprint.spec.provider.sandbox) == ("local", "chroot")
+    assert [(p.role, p.gpu, p.count) for p in blueprint.spec.node_pools] == [("compute", None, 2)]
     assert blueprint.spec.fabrics == [] and blueprint.spec.storage == []
 
 

@@ -70,6 +70,7 @@ EXPECTED_ROLES: dict[str, dict[str, list[str]]] = {
         "train": ["host_tuning", "efa", "nccl", "storage_client", "validation_tools", "observability"],
     },
     "local-sandbox": {"sandbox": []},
+    "local-chroot-sandbox": {"sandbox": ["host_tuning"]},
 }
 
 
@@ -113,7 +114,9 @@ def test_roles_per_pool(plan: ClusterPlan) -> None:
         assert {name: e["roles"] for name, e in entries.items()} == expected
     for pool in plan.pools:
         roles = entries[pool.name]["roles"]
-        if plan.provider.type in ("kubernetes", "local"):
+        if plan.provider.type == "kubernetes" or (
+            plan.provider.type == "local" and plan.provider.sandbox == "none"
+        ):
             assert roles == []
             continue
         assert ("nvidia_driver" in roles) == (

@@ -1,68 +1,37 @@
 """Converge Ansible roles into throw-away Debian bookworm chroots.
 
-One ``debootstrap --variant=minbase bookworm`` per day is cached as a tarball under
+The base image is the chroot sandbox's (:mod:`aiinfra_iac.provision.sandbox`): one
+``debootstrap --variant=minbase bookworm`` per day cached as a tarball under
 ``/tmp/aiinfra-chroot-cache/<YYYY-MM-DD>/bookworm.tar`` (built under a file lock, so parallel test
 runs share it). Each test module extracts a fresh copy into a temporary directory and drives
 ``ansible-playbook`` against it through the ``community.general.chroot`` connection; the run is read
 back through the ``ansible.posix.json`` stdout callback, never by scraping text.
-
-The base image carries python3 (the Ansible interpreter), python3-apt (the apt module), an apt
-configuration without recommends/suggests, an ``apt-get update`` done once at build time (so roles
-with ``cache_valid_time`` do not update again) and a ``policy-rc.d`` that stops package scripts from
-starting services inside the chroot.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision.sandbox import BASE_PACKAGES, MIRROR, SUITE, image_tag
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLES_PATH = REPO_ROOT / "roles"
-CACHE_ROOT = Path(os.environ.get("AIINFRA_CHROOT_CACHE", "/tmp/aiinfra-chroot-cache"))
-SUITE = "bookworm"
-MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-# systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
-BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+CACHE_ROOT = sandbox.CACHE_ROOT
 # Ansible's json callback lives in ansible.posix since ansible-core 2.19 dropped the builtin one.
 JSON_CALLBACK = "ansible.posix.json"
 
-_APT_CONF = """\
-// aiinfra-iac role tests: small, quick installs.
-APT::Install-Recommends "0";
-APT::Install-Suggests "0";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-Dpkg::Use-Pty "0";
-"""
-# Documentation, manual pages and translations are not needed to assert on a role's work.
-_DPKG_NODOC = """\
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-include /usr/share/locale/locale.alias
-"""
-_POLICY_RC_D = "#!/bin/sh\n# aiinfra-iac role tests: never start services inside the chroot.\nexit 101\n"
-_SOURCES = (
-    f"deb {MIRROR} {SUITE} main\n"
-    f"deb {MIRROR} {SUITE}-updates main\n"
-    f"deb http://deb.debian.org/debian-security {SUITE}-security main\n"
-)
+__all__ = ["BASE_PACKAGES", "MIRROR", "SUITE", "image_tag"]
 
 
 class HarnessError(RuntimeError):
@@ -91,85 +60,23 @@ def _ansible_playbook() -> str | None:
 # --------------------------------------------------------------------------- base image
 
 
-def image_tag() -> str:
-    """Short hash of everything that goes into the base image, so a change rebuilds it."""
-    recipe = "\n".join([SUITE, MIRROR, *BASE_PACKAGES, _APT_CONF, _DPKG_NODOC, _POLICY_RC_D, _SOURCES])
-    return hashlib.sha256(recipe.encode()).hexdigest()[:10]
-
-
 def base_tarball(today: _dt.date | None = None) -> Path:
     """The cached bookworm tarball for today, built once (under a lock) when absent.
 
     ``<cache>/<YYYY-MM-DD>/bookworm.tar`` is the image; ``bookworm.tag`` beside it names the recipe it
     was built from, and a different recipe rebuilds it.
     """
-    day = (today or _dt.datetime.now(_dt.UTC).date()).isoformat()
-    cache_dir = CACHE_ROOT / day
-    tarball = cache_dir / f"{SUITE}.tar"
-    tag_file = cache_dir / f"{SUITE}.tag"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(cache_dir / ".lock"):
-        current = tag_file.read_text().strip() if tag_file.exists() else ""
-        if not tarball.exists() or current != image_tag():
-            _build_tarball(tarball)
-            tag_file.write_text(image_tag() + "\n")
-    return tarball
-
-
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _build_tarball(tarball: Path) -> None:
-    work = Path(tempfile.mkdtemp(prefix="build-", dir=tarball.parent))
-    root = work / "root"
     try:
-        _run(
-            [
-                "debootstrap",
-                "--variant=minbase",
-                f"--include={','.join(BASE_PACKAGES)}",
-                SUITE,
-                str(root),
-                MIRROR,
-            ],
-            what="debootstrap",
-        )
-        (root / "etc/apt/apt.conf.d/99aiinfra-tests").write_text(_APT_CONF)
-        (root / "etc/dpkg/dpkg.cfg.d/01aiinfra-nodoc").write_text(_DPKG_NODOC)
-        for bulky in ("usr/share/man", "usr/share/info", "usr/share/locale"):
-            for child in (root / bulky).glob("*"):
-                if child.name != "locale.alias":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-        for doc in (root / "usr/share/doc").glob("*/*"):
-            if doc.name != "copyright":
-                shutil.rmtree(doc) if doc.is_dir() and not doc.is_symlink() else doc.unlink()
-        (root / "etc/apt/sources.list").write_text(_SOURCES)
-        policy = root / "usr/sbin/policy-rc.d"
-        policy.write_text(_POLICY_RC_D)
-        policy.chmod(0o755)
-        shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
-        _run(["chroot", str(root), "apt-get", "update", "-q"], what="apt-get update in the base chroot")
-        _run(["chroot", str(root), "apt-get", "clean"], what="apt-get clean")
-        partial = tarball.with_name(tarball.name + ".partial")
-        _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."], what="tar")
-        partial.rename(tarball)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        return sandbox.base_tarball(today, cache_root=CACHE_ROOT)
+    except sandbox.ImageBuildError as exc:
+        raise HarnessError(str(exc)) from exc
 
 
 def _run(cmd: list[str], *, what: str, env: Mapping[str, str] | None = None) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(env) if env else None, check=False)
-    if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr)[-3000:]
-        raise HarnessError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
-    return proc.stdout
+    try:
+        return sandbox.run_tool(cmd, what=what, env=env)
+    except sandbox.ImageBuildError as exc:
+        raise HarnessError(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- results

@@ -29,6 +29,11 @@ def wrong_provider_keys(ctx: Context) -> Iterator[Finding]:
                 ("spec", "provider", key),
                 f"'{key}' applies to provider type {' or '.join(owners)}, not {kind}; remove it",
             )
+    if provider.sandbox != "none" and kind != "local":
+        yield Finding(
+            ("spec", "provider", "sandbox"),
+            f"'sandbox' applies to provider type local, not {kind}; remove it",
+        )
     for index, pool in ctx.pools():
         if pool.hosts is not None and kind != "onprem":
             yield Finding(pool_loc(index, "hosts"), f"'hosts' is for provider onprem, not {kind}; remove it")
