@@ -8,10 +8,14 @@ CPU fallback: a matmul burn and a gloo all-reduce. Blueprint thresholds replace 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiinfra_iac.blueprint.models import Validation
 from aiinfra_iac.catalog.expect import expected_nccl_busbw, expected_rdma_gbps
 from aiinfra_iac.catalog.store import load_catalog
-from aiinfra_iac.plan.model import PoolPlan, ValidationCheckPlan
+from aiinfra_iac.plan.model import PoolPlan, ValidationCheckPlan, ValidationKind
+
+Params = dict[str, str | int | float | bool]
 
 RDMA_FABRICS = ("infiniband", "roce")
 """Fabrics with an ib_write_bw check per rail. Not EFA: perftest's write tests support RC/XRC/UC/DC
@@ -28,10 +32,8 @@ def _nccl_expected(validation: Validation, figure: tuple[float, str] | None) -> 
     return figure[0], f"catalog: {figure[1]}"
 
 
-def _nccl_params(
-    pool: PoolPlan, validation: Validation, collective: str, nodes: int, backend: str
-) -> dict[str, str | int | float | bool]:
-    params: dict[str, str | int | float | bool] = {
+def _nccl_params(pool: PoolPlan, validation: Validation, collective: str, nodes: int, backend: str) -> Params:
+    params: Params = {
         "collective": collective,
         "minBytes": validation.nccl.min_bytes,
         "maxBytes": validation.nccl.max_bytes,
@@ -44,106 +46,94 @@ def _nccl_params(
     return params
 
 
+def _check(
+    pool: PoolPlan,
+    kind: ValidationKind,
+    detail: str | None,
+    scope: Literal["node", "pool"],
+    params: Params,
+    source: str,
+    expected: float | None = None,
+    unit: str = "",
+) -> ValidationCheckPlan:
+    """One check; its id is ``<kind>:<pool>[:<detail>]``, stable across plans of the same blueprint."""
+    check_id = f"{kind}:{pool.name}" + (f":{detail}" if detail else "")
+    return ValidationCheckPlan(
+        id=check_id,
+        kind=kind,
+        pool=pool.name,
+        scope=scope,
+        expected=expected,
+        unit=unit,
+        params=params,
+        source=source,
+    )
+
+
+def _gpu_nccl_checks(pool: PoolPlan, validation: Validation, collective: str) -> list[ValidationCheckPlan]:
+    """Single node over NVLink/PCIe (2+ GPUs) and across the pool over its fabric (2+ nodes)."""
+    assert pool.gpu is not None
+    checks: list[ValidationCheckPlan] = []
+    if pool.gpu.count >= 2:
+        expected, source = _nccl_expected(
+            validation, expected_nccl_busbw(pool.gpu.model, pool.gpu.count, collective, "node")
+        )
+        params = _nccl_params(pool, validation, collective, 1, "nccl")
+        checks.append(_check(pool, "nccl", f"{collective}:node", "node", params, source, expected, "GB/s"))
+    if pool.count > 1 and validation.nccl.multi_node:
+        figure = None
+        if pool.fabric is not None:
+            figure = expected_nccl_busbw(
+                pool.gpu.model,
+                pool.gpu.count,
+                collective,
+                "fabric",
+                link_gbps=pool.fabric.link_gbps,
+                rails=len(pool.rails),
+                fabric=pool.fabric.type,
+            )
+        expected, source = _nccl_expected(validation, figure)
+        if pool.fabric is None and expected is None:
+            source = "no RDMA fabric: TCP sockets, judged pass/fail only"
+        params = _nccl_params(pool, validation, collective, pool.count, "nccl")
+        checks.append(_check(pool, "nccl", f"{collective}:pool", "pool", params, source, expected, "GB/s"))
+    return checks
+
+
+def _rdma_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheckPlan]:
+    """One ib_write_bw check per rail of an InfiniBand/RoCE pool."""
+    fabric = pool.fabric
+    if not validation.rdma.enabled or fabric is None or fabric.type not in RDMA_FABRICS:
+        return []
+    checks: list[ValidationCheckPlan] = []
+    for rail in pool.rails:
+        if validation.rdma.min_gbps == "auto":
+            value, why = expected_rdma_gbps(rail.link_gbps)
+            expected, source = value, f"catalog: {why}"
+        else:
+            expected, source = float(validation.rdma.min_gbps), "blueprint"
+        params: Params = {"device": rail.device, "linkGbps": rail.link_gbps, "numaNode": rail.numa_node}
+        if fabric.roce is not None:
+            params["gidIndex"] = fabric.roce.gid_index
+        checks.append(_check(pool, "rdma", rail.device, "node", params, source, expected, "Gb/s"))
+    return checks
+
+
 def _gpu_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheckPlan]:
     assert pool.gpu is not None
     checks: list[ValidationCheckPlan] = []
     if validation.gpu_burn.enabled:
+        params: Params = {"seconds": validation.gpu_burn.seconds, "mode": "gpu", "gpus": pool.gpu.count}
         checks.append(
-            ValidationCheckPlan(
-                id=f"gpu_burn:{pool.name}",
-                kind="gpu_burn",
-                pool=pool.name,
-                scope="node",
-                expected=None,
-                unit="",
-                params={"seconds": validation.gpu_burn.seconds, "mode": "gpu", "gpus": pool.gpu.count},
-                source="pass/fail: no faulty GPU, no error line",
-            )
+            _check(pool, "gpu_burn", None, "node", params, "pass/fail: no faulty GPU, no error line")
         )
     if validation.dcgm.enabled:
-        checks.append(
-            ValidationCheckPlan(
-                id=f"dcgm:{pool.name}",
-                kind="dcgm",
-                pool=pool.name,
-                scope="node",
-                expected=None,
-                unit="",
-                params={"level": validation.dcgm.level},
-                source="pass/fail: every dcgmi diag test passes",
-            )
-        )
+        params = {"level": validation.dcgm.level}
+        checks.append(_check(pool, "dcgm", None, "node", params, "pass/fail: every dcgmi diag test passes"))
     if validation.nccl.enabled:
         for collective in validation.nccl.collectives:
-            if pool.gpu.count >= 2:
-                expected, source = _nccl_expected(
-                    validation, expected_nccl_busbw(pool.gpu.model, pool.gpu.count, collective, "node")
-                )
-                checks.append(
-                    ValidationCheckPlan(
-                        id=f"nccl:{pool.name}:{collective}:node",
-                        kind="nccl",
-                        pool=pool.name,
-                        scope="node",
-                        expected=expected,
-                        unit="GB/s",
-                        params=_nccl_params(pool, validation, collective, 1, "nccl"),
-                        source=source,
-                    )
-                )
-            if pool.count > 1 and validation.nccl.multi_node:
-                figure = None
-                if pool.fabric is not None:
-                    figure = expected_nccl_busbw(
-                        pool.gpu.model,
-                        pool.gpu.count,
-                        collective,
-                        "fabric",
-                        link_gbps=pool.fabric.link_gbps,
-                        rails=len(pool.rails),
-                        fabric=pool.fabric.type,
-                    )
-                expected, source = _nccl_expected(validation, figure)
-                if pool.fabric is None and expected is None:
-                    source = "no RDMA fabric: TCP sockets, judged pass/fail only"
-                checks.append(
-                    ValidationCheckPlan(
-                        id=f"nccl:{pool.name}:{collective}:pool",
-                        kind="nccl",
-                        pool=pool.name,
-                        scope="pool",
-                        expected=expected,
-                        unit="GB/s",
-                        params=_nccl_params(pool, validation, collective, pool.count, "nccl"),
-                        source=source,
-                    )
-                )
-    if validation.rdma.enabled and pool.fabric is not None and pool.fabric.type in RDMA_FABRICS:
-        for rail in pool.rails:
-            if validation.rdma.min_gbps == "auto":
-                value, why = expected_rdma_gbps(rail.link_gbps)
-                expected, source = value, f"catalog: {why}"
-            else:
-                expected, source = float(validation.rdma.min_gbps), "blueprint"
-            params: dict[str, str | int | float | bool] = {
-                "device": rail.device,
-                "linkGbps": rail.link_gbps,
-                "numaNode": rail.numa_node,
-            }
-            if pool.fabric.roce is not None:
-                params["gidIndex"] = pool.fabric.roce.gid_index
-            checks.append(
-                ValidationCheckPlan(
-                    id=f"rdma:{pool.name}:{rail.device}",
-                    kind="rdma",
-                    pool=pool.name,
-                    scope="node",
-                    expected=expected,
-                    unit="Gb/s",
-                    params=params,
-                    source=source,
-                )
-            )
+            checks.extend(_gpu_nccl_checks(pool, validation, collective))
+    checks.extend(_rdma_checks(pool, validation))
     return checks
 
 
@@ -152,18 +142,8 @@ def _cpu_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheckP
     catalog = load_catalog().expectations
     checks: list[ValidationCheckPlan] = []
     if validation.gpu_burn.enabled:
-        checks.append(
-            ValidationCheckPlan(
-                id=f"gpu_burn:{pool.name}",
-                kind="gpu_burn",
-                pool=pool.name,
-                scope="node",
-                expected=None,
-                unit="",
-                params={"seconds": validation.gpu_burn.seconds, "mode": "cpu"},
-                source="cpu-fallback: matmul burn, pass/fail",
-            )
-        )
+        params: Params = {"seconds": validation.gpu_burn.seconds, "mode": "cpu"}
+        checks.append(_check(pool, "gpu_burn", None, "node", params, "cpu-fallback: matmul burn, pass/fail"))
     if validation.nccl.enabled:
         wanted = validation.nccl.min_bus_bw_g_bps
         expected, source = (
@@ -171,21 +151,13 @@ def _cpu_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheckP
             if wanted != "auto"
             else (catalog.cpu_gloo_busbw_gbps, f"cpu-fallback: {catalog.cpu_source}")
         )
-        scopes: list[tuple[str, int]] = [("node", 1)]
+        scopes: list[tuple[Literal["node", "pool"], int]] = [("node", 1)]
         if pool.count > 1 and validation.nccl.multi_node:
             scopes.append(("pool", pool.count))
         for scope, nodes in scopes:
+            params = _nccl_params(pool, validation, "all_reduce", nodes, "gloo")
             checks.append(
-                ValidationCheckPlan(
-                    id=f"nccl:{pool.name}:all_reduce:{scope}",
-                    kind="nccl",
-                    pool=pool.name,
-                    scope="node" if scope == "node" else "pool",
-                    expected=expected,
-                    unit="GB/s",
-                    params=_nccl_params(pool, validation, "all_reduce", nodes, "gloo"),
-                    source=source,
-                )
+                _check(pool, "nccl", f"all_reduce:{scope}", scope, params, source, expected, "GB/s")
             )
     return checks
 
