@@ -61,7 +61,12 @@ def nvidia_driver_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
 
 def rdma_infiniband_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     fabric = pool.fabric
-    return {"rdma_infiniband_subnet_manager": (fabric.subnet_manager if fabric else None) or "switch"}
+    manager = (fabric.subnet_manager if fabric else None) or "switch"
+    out: RoleVars = {"rdma_infiniband_subnet_manager": manager}
+    if fabric is not None and manager == "host" and fabric.pkey:
+        # The host SM defines the blueprint's partition next to the default one (opensm partitions.conf).
+        out["rdma_infiniband_partitions"] = [{"name": fabric.name.replace("-", "_"), "pkey": fabric.pkey}]
+    return out
 
 
 def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
@@ -220,6 +225,29 @@ def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
     return switches
 
 
+THREADS_PER_CORE = 2
+"""The GPU instance types and DGX-class hosts in the catalog run 2 hardware threads per core
+(e.g. p5.48xlarge: 192 vCPUs = 96 cores x 2 threads,
+https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html#ac_cpu-options)."""
+
+
+def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
+    """gres.conf lines with the cores of each GPU's NUMA node (Slurm core IDs, sockets in order).
+
+    Empty where the plan does not know the CPU layout (on-prem hosts without vcpus): the role then
+    lists the GPUs without ``Cores=``.
+    """
+    if not pool.gpu or not pool.vcpus or not pool.gpu_numa or pool.numa_nodes < 1:
+        return []
+    per_node = pool.vcpus // THREADS_PER_CORE // pool.numa_nodes
+    if per_node < 1:
+        return []
+    return [
+        {"file": f"/dev/nvidia{index}", "cores": f"{numa * per_node}-{(numa + 1) * per_node - 1}"}
+        for index, numa in enumerate(pool.gpu_numa)
+    ]
+
+
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
     topology = ctx.once("slurm_topology", lambda: _slurm_topology(plan))
@@ -233,6 +261,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_nodes": ctx.once("slurm_nodes", lambda: _slurm_nodes(plan)),
         "slurm_partitions": ctx.once("slurm_partitions", lambda: _slurm_partitions(plan)),
         "slurm_gpu_count": pool.gpus_per_node,
+        "slurm_gres_gpus": gres_gpus(pool),
         "slurm_gpu_type": gres_type(pool.gpu.model) if pool.gpu else "",
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,

@@ -61,6 +61,7 @@ def resolve_fabric(
         subnet_manager=(infiniband.subnet_manager if infiniband else "switch")
         if fabric.type == "infiniband"
         else None,
+        pkey=infiniband.pkey if infiniband and fabric.type == "infiniband" else None,
         sharp=bool(infiniband and infiniband.sharp),
     )
 

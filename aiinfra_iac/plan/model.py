@@ -66,6 +66,8 @@ class FabricPlan(PlanModel):
     hcas: tuple[str, ...]
     roce: RoceSpec | None = None
     subnet_manager: Literal["switch", "host", "ufm"] | None = None
+    pkey: str | None = None
+    """infiniband: partition key the subnet manager defines (and NCCL_IB_PKEY index selects)."""
     sharp: bool = False
 
 

@@ -273,3 +273,28 @@ def test_efa_dpu_and_tool_vars() -> None:
     assert got["validation_tools_gpu_burn_compute"] == "90"
     assert got["validation_tools_nccl_tests_gencode"] == "-gencode=arch=compute_90,code=sm_90"
     assert got["nccl_plugin"] == "aws-ofi-nccl"
+
+
+def test_gres_gpus_carry_the_cores_of_each_gpus_numa_node() -> None:
+    from aiinfra_iac.configure.rolevars import gres_gpus
+
+    # 192 vCPUs, 2 threads per core, 2 NUMA nodes: 48 cores per node; GPUs 0-3 on node 0.
+    gpu_pool = pool("train", 2, gpu=H100).model_copy(update={"vcpus": 192})
+    lines = gres_gpus(gpu_pool)
+    assert [line["file"] for line in lines] == [f"/dev/nvidia{i}" for i in range(8)]
+    assert {line["cores"] for line in lines[:4]} == {"0-47"}
+    assert {line["cores"] for line in lines[4:]} == {"48-95"}
+    # Without a known CPU layout (on-prem, no vcpus) the role lists the GPUs without Cores=.
+    assert gres_gpus(pool("train", 2, gpu=H100)) == []
+    plan = cluster((gpu_pool, pool("head", 1, role="controller")), scheduler="slurm")
+    assert role_vars_for_pool(plan, plan.pool("train"))["slurm_gres_gpus"] == lines
+
+
+def test_host_subnet_manager_defines_the_blueprint_partition() -> None:
+    fabric = ib_fabric().model_copy(update={"pkey": "0x8001"})
+    plan = cluster((pool("gpu", 2, gpu=H100, fabric=fabric),), scheduler="slurm")
+    got = role_vars_for_pool(plan, plan.pool("gpu"))
+    assert got["rdma_infiniband_partitions"] == [{"name": "ib", "pkey": "0x8001"}]
+    switch_managed = fabric.model_copy(update={"subnet_manager": "switch"})
+    plan = cluster((pool("gpu", 2, gpu=H100, fabric=switch_managed),), scheduler="slurm")
+    assert "rdma_infiniband_partitions" not in role_vars_for_pool(plan, plan.pool("gpu"))

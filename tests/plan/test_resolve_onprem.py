@@ -47,11 +47,11 @@ def test_ib_explicit_hcas_sharp_and_no_gdr() -> None:
         "hcas": ["mlx5_0", "mlx5_3", "mlx5_4", "mlx5_7"],
         "nic": "connectx-6",
         "gpuDirectRdma": False,
-        "infiniband": {"sharp": True, "subnetManager": "ufm"},
+        "infiniband": {"sharp": True, "subnetManager": "ufm", "pkey": "0x8001"},
     }
     pool = resolve(onprem_ib(fabric=fabric)).pool("gpu")
     assert pool.fabric is not None and pool.fabric.link_gbps == 200 and pool.fabric.sharp
-    assert pool.fabric.subnet_manager == "ufm"
+    assert pool.fabric.subnet_manager == "ufm" and pool.fabric.pkey == "0x8001"
     assert [(r.device, r.gpus, r.numa_node) for r in pool.rails] == [
         ("mlx5_0", (0, 1), 0),
         ("mlx5_3", (2, 3), 0),
