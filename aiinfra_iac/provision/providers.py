@@ -46,23 +46,11 @@ class AwsProvider:
         cluster = AwsCluster(plan.name, AwsClusterArgs(plan=plan))
         # node name -> private IP, read by ``up`` for the configure stage's inventory
         pulumi.export(ADDRESSES_OUTPUT, cluster.addresses)
-        pulumi.export(STORAGE_ENDPOINTS_OUTPUT, lustre_endpoints(cluster))
+        pulumi.export(STORAGE_ENDPOINTS_OUTPUT, cluster.lustre_endpoints)
 
     def describe(self, plan: ClusterPlan) -> str:
         where = plan.provider.availability_zone or plan.provider.region or "AWS"
         return f"creates the network, node pools and storage of {plan.name} in {where}"
-
-
-def lustre_endpoints(cluster: object) -> dict[str, dict[str, object]]:
-    """The FSx for Lustre file systems of an ``AwsCluster`` as mount endpoints (Pulumi outputs)."""
-    from aiinfra_iac.provision.aws.storage import LustreStorage
-
-    storage: dict[str, object] = getattr(cluster, "storage", {})
-    return {
-        name: {"dnsName": fs.file_system.dns_name, "mountName": fs.file_system.mount_name}
-        for name, fs in storage.items()
-        if isinstance(fs, LustreStorage)
-    }
 
 
 class KubernetesProvider:

@@ -55,15 +55,22 @@ class AwsCluster(pulumi.ComponentResource):
 
         buckets: list[BucketStorage] = []
         self.storage: dict[str, pulumi.ComponentResource] = {}
+        self.lustre_endpoints: dict[str, dict[str, pulumi.Output[str]]] = {}
+        """fsx-lustre name -> {dnsName, mountName}: what the configure stage mounts."""
         for storage in cloud_storage(plan):
             if storage.type == "fsx-lustre":
-                self.storage[storage.name] = LustreStorage(
+                lustre = LustreStorage(
                     f"{name}-{storage.name}",
                     LustreStorageArgs(
                         storage=storage, subnet_id=subnet_id, security_group_id=security_group_id, tags=tags
                     ),
                     opts=child,
                 )
+                self.storage[storage.name] = lustre
+                self.lustre_endpoints[storage.name] = {
+                    "dnsName": lustre.file_system.dns_name,
+                    "mountName": lustre.file_system.mount_name,
+                }
             else:
                 bucket = BucketStorage(
                     f"{name}-{storage.name}",
