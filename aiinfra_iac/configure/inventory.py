@@ -191,8 +191,7 @@ def configuration_entries(plan: ClusterPlan) -> list[dict[str, object]]:
     for pool in plan.pools:
         variables = role_vars_for_pool(plan, pool, ctx=ctx)
         if pool.role != "controller":
-            shared = [id(value) for value in ctx.cluster_wide.values()]
-            variables = {k: v for k, v in variables.items() if id(v) not in shared}
+            variables = {k: v for k, v in variables.items() if k not in ctx.cluster_wide}
         entries.append(
             {
                 "pool": pool.name,

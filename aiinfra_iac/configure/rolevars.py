@@ -23,10 +23,11 @@ class RoleContext:
     storage_endpoints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """fsx-lustre storage name → provision outputs ``{"dnsName", "mountName"}``."""
     cluster_wide: dict[str, object] = field(default_factory=dict)
-    """Values that are the same for every pool (the Slurm node list …), computed once per inventory:
-    a 10,240-host plan would otherwise rebuild them for each of its pools."""
+    """Role variables that are the same for every pool (the Slurm node list …), by variable name,
+    computed once per inventory: a 10,240-host plan would otherwise rebuild them for each pool."""
 
     def once(self, key: str, compute: Callable[[], object]) -> object:
+        """The value of the cluster-wide role variable ``key``, computed on first use."""
         if key not in self.cluster_wide:
             self.cluster_wide[key] = compute()
         return self.cluster_wide[key]
@@ -250,7 +251,7 @@ def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
 
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
-    topology = ctx.once("slurm_topology", lambda: _slurm_topology(plan))
+    topology = ctx.once("slurm_topology_switches", lambda: _slurm_topology(plan))
     return {
         "slurm_cluster_name": plan.name,
         "slurm_node_role": pool.role,
