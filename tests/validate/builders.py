@@ -29,6 +29,8 @@ from aiinfra_iac.plan.model import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "validate"
+CHECK_KEYS = frozenset({"id", "node", "pool", "kind", "status", "measured", "expected", "unit", "detail"})
+"""The keys of one ``checks[]`` entry of ``validate --format json`` (DESIGN.md contract)."""
 GPU_MEMORY = {"A100": 80, "H100": 80, "H200": 141}
 
 

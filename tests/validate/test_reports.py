@@ -33,17 +33,7 @@ def test_json_shape(judged: tuple[object, Verdict, Path]) -> None:
     _, verdict, _ = judged
     doc = json.loads(to_json(verdict))
     assert set(doc) == {"cluster", "verdict", "checks"} and doc["verdict"] == "fail"
-    assert set(doc["checks"][0]) == {
-        "id",
-        "node",
-        "pool",
-        "kind",
-        "status",
-        "measured",
-        "expected",
-        "unit",
-        "detail",
-    }
+    assert set(doc["checks"][0]) == b.CHECK_KEYS
 
 
 def test_junit_parses_with_one_testcase_per_check(judged: tuple[object, Verdict, Path]) -> None:
