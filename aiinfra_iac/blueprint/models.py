@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -42,6 +42,12 @@ class Metadata(BlueprintModel):
     name: str = Field(pattern=DNS1123_LABEL, max_length=63, description="Cluster name; a DNS-1123 label.")
     team: str | None = Field(default=None, description="Owning team.")
     labels: dict[str, str] = Field(default_factory=dict, description="Labels copied onto every resource.")
+    stack: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        description="Pulumi stack and state folder name; default: the name plus the target "
+        "(aws profile and region, kubernetes context).",
+    )
 
 
 # --------------------------------------------------------------------------- provider
@@ -205,15 +211,31 @@ StorageType = Literal["fsx-lustre", "s3", "nfs", "local-nvme"]
 FsxDeploymentType = Literal["SCRATCH_1", "SCRATCH_2", "PERSISTENT_1", "PERSISTENT_2"]
 
 
+def persistent_by_default(storage_type: object, deployment_type: object) -> bool:
+    """``retain`` when the blueprint does not say: true only for persistent data — S3 buckets and
+    PERSISTENT_* FSx for Lustre (provision's default deployment type is PERSISTENT_2); SCRATCH
+    file systems keep billing while they exist and hold no durable data, nfs/local-nvme are not
+    created by provisioning."""
+    if storage_type == "s3":
+        return True
+    if storage_type == "fsx-lustre":
+        return not str(deployment_type or "PERSISTENT_2").startswith("SCRATCH")
+    return False
+
+
 class Storage(BlueprintModel):
-    """A file system or bucket. ``retain: true`` (the default) keeps it on ``aiinfra down``."""
+    """A file system or bucket. ``retain`` (default: true for S3 and persistent FSx) keeps it on ``down``."""
 
     name: str = Field(pattern=DNS1123_LABEL)
     type: StorageType
     mount_path: str | None = Field(
         default=None, pattern=r"^/", description="Absolute mount point on the nodes."
     )
-    retain: bool = Field(default=True, description="Keep the data on `down`.")
+    retain: bool = Field(
+        default=False,
+        description="Keep the data on `down`; default true for s3 and PERSISTENT_* fsx-lustre, "
+        "false for SCRATCH_* fsx-lustre, nfs and local-nvme.",
+    )
     capacity_gi_b: int | None = Field(
         default=None, alias="capacityGiB", ge=1, description="fsx-lustre: capacity in GiB."
     )
@@ -234,6 +256,14 @@ class Storage(BlueprintModel):
         default=None, description="local-nvme: md RAID level (0 default)."
     )
     filesystem: Literal["xfs", "ext4"] = Field(default="xfs", description="local-nvme: file system.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_retain(cls, data: object) -> object:
+        if isinstance(data, dict) and "retain" not in data:
+            kind, deployment = data.get("type"), data.get("deploymentType", data.get("deployment_type"))
+            return {**data, "retain": persistent_by_default(kind, deployment)}
+        return data
 
 
 # --------------------------------------------------------------------------- scheduler & platform

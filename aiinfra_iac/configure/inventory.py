@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from aiinfra_iac.configure.roles import roles_for_pool
 from aiinfra_iac.configure.rolevars import ROLE_VARS, RoleContext
+from aiinfra_iac.deployment.connect import ansible_vars
+from aiinfra_iac.deployment.model import Chroot, Local, Ssh, Ssm
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 __all__ = [
@@ -108,12 +110,17 @@ def cluster_vars(plan: ClusterPlan) -> dict[str, object]:
     return out
 
 
-def host_address_vars(address: str) -> dict[str, object]:
-    """Host vars for one address.
+NodeAddress = str | Ssh | Ssm | Chroot | Local
+"""A typed access of the deployment record, or (tests, older callers) an address string."""
 
+
+def host_address_vars(address: NodeAddress) -> dict[str, object]:
+    """Host vars for one node: a deployment record access (:mod:`aiinfra_iac.deployment`), or a string
     ``chroot:/path`` (a chroot on this machine), ``local`` (this machine), ``ssh://[user@]host[:port]``,
     or a bare host name / IP address.
     """
+    if not isinstance(address, str):
+        return ansible_vars(address)
     if address.startswith(CHROOT_PREFIX):
         return {
             "ansible_connection": "community.general.chroot",
@@ -132,7 +139,7 @@ def host_address_vars(address: str) -> dict[str, object]:
     return {"ansible_host": address}
 
 
-def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str, Any]:
+def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, NodeAddress] | None) -> dict[str, Any]:
     if not addresses:
         return dict.fromkeys(pool.hosts)
     return {h: (host_address_vars(addresses[h]) if h in addresses else None) for h in pool.hosts}
@@ -140,7 +147,7 @@ def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str
 
 def build_inventory(
     plan: ClusterPlan,
-    addresses: Mapping[str, str] | None = None,
+    addresses: Mapping[str, NodeAddress] | None = None,
     storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The inventory of ``plan``.

@@ -154,6 +154,8 @@ class ClusterPlan(PlanModel):
     name: str
     team: str | None
     labels: dict[str, str]
+    stack: str | None = None
+    """``metadata.stack``: an explicit Pulumi stack name (see ``deployment.paths.stack_name``)."""
     source_files: tuple[str, ...]
     """The blueprint file and every base it extends, in merge order."""
     provider: Provider

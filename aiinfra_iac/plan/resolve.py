@@ -214,6 +214,7 @@ class _Resolver:
             name=self.blueprint.metadata.name,
             team=self.blueprint.metadata.team,
             labels=dict(self.blueprint.metadata.labels),
+            stack=self.blueprint.metadata.stack,
             source_files=tuple(source_files),
             provider=self.spec.provider,
             scheduler=self.spec.scheduler,

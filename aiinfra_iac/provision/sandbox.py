@@ -26,7 +26,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from aiinfra_iac.configure.inventory import CHROOT_PREFIX
 from aiinfra_iac.errors import AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 
@@ -35,6 +34,7 @@ SUITE = "bookworm"
 MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
 BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+CHROOT_PREFIX = "chroot:"  # the configure inventory's chroot address form
 SANDBOX_DIR = "sandbox"
 INSTALL_HINT = "apt-get install debootstrap and run as root"
 

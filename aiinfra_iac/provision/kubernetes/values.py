@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiinfra_iac.blueprint.models import KubernetesScheduler
+from aiinfra_iac.plan.kubernetes import RDMA_SHARED_PLUGIN_VERSION, RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.kubernetes.charts import ChartPin
@@ -77,14 +78,8 @@ def network_operator_values(plan: ClusterPlan) -> dict[str, Any]:
     }
 
 
-# RDMA shared device plugin run by the Network Operator's NicClusterPolicy: one resource
-# ``rdma/<RDMA_SHARED_RESOURCE>`` for every Mellanox/NVIDIA HCA (PCI vendor 15b3) of a node, shared
-# by up to 63 pods. Source (shape and resource name): the NicClusterPolicy example,
-# https://docs.nvidia.com/networking/display/kubernetes2410/customizations/cr-full-example.html;
-# plugin release: https://pkg.go.dev/github.com/Mellanox/k8s-rdma-shared-dev-plugin (v1.5.3).
-# The validate stage's Kubernetes runner requests the same resource name.
-RDMA_SHARED_RESOURCE = "rdma_shared_device_a"
-RDMA_SHARED_PLUGIN_VERSION = "v1.5.3"
+# The RDMA shared device plugin resource (sources in aiinfra_iac/plan/kubernetes.py); the validate
+# stage's Kubernetes runner requests the same resource name.
 
 
 def nic_cluster_policy_spec() -> dict[str, Any]:
