@@ -15,10 +15,19 @@ Everything per pool (rails, GPU→NUMA, role vars) lives once in the pool's grou
 per-host part is a name and at most an address: 10,240 hosts build in milliseconds.
 Secrets (the Slurm munge key) are never written here; the runner passes them as environment
 variables that the roles read with ``lookup('ansible.builtin.env', …)`` under ``no_log``.
+
+Blueprints are untrusted input (docs/security.md): every string written into the inventory file
+goes through :func:`inventory_json`, which marks it ``{"__ansible_unsafe": …}`` so Ansible treats
+it as data and never renders ``{{ … }}`` or ``{% … %}`` in it. Ansible's JSON loader turns that
+marker into an unsafe string (``ansible/_internal/_json/_profiles/_legacy.py`` in ansible-core
+2.19, ``AnsibleJSONDecoder`` before:
+https://docs.ansible.com/ansible/latest/playbook_guide/playbooks_advanced_syntax.html#unsafe-or-raw-strings).
+Mapping keys cannot carry the marker, so a key holding template delimiters is refused instead.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +40,8 @@ __all__ = [
     "build_inventory",
     "configuration_entries",
     "host_address_vars",
+    "inventory_json",
+    "mark_unsafe",
     "role_vars_for_pool",
     "roles_for_pool",
 ]
@@ -201,3 +212,39 @@ def configuration_entries(plan: ClusterPlan) -> list[dict[str, object]]:
             }
         )
     return entries
+
+
+UNSAFE_KEY = "__ansible_unsafe"
+_TEMPLATE_MARKS = ("{{", "{%", "{#")
+
+
+class UnsafeKeyError(ValueError):
+    """A mapping key that Ansible could template (keys cannot be marked unsafe)."""
+
+
+def mark_unsafe(value: Any) -> Any:
+    """``value`` with every string (at any depth) wrapped as ``{"__ansible_unsafe": s}``.
+
+    Numbers, booleans and ``None`` stay as they are; keys stay plain but may not contain
+    template delimiters (:class:`UnsafeKeyError`)."""
+    if isinstance(value, str):
+        return {UNSAFE_KEY: value}
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            text = str(key)
+            if any(mark in text for mark in _TEMPLATE_MARKS):
+                raise UnsafeKeyError(f"refusing to write the inventory key {text!r}: it holds a template")
+            out[text] = mark_unsafe(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [mark_unsafe(item) for item in value]
+    return value
+
+
+def inventory_json(inventory: Mapping[str, Any]) -> str:
+    """The inventory as the JSON text Ansible reads, every string value marked unsafe.
+
+    This is the one place blueprint values cross into Ansible: every writer of an inventory
+    file (configure, the validation playbook runner) calls it."""
+    return json.dumps(mark_unsafe(inventory), separators=(",", ":"))

@@ -3,7 +3,6 @@ tests; on Slurm the pool-wide NCCL step is an ``srun`` launched from a node of t
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,13 +44,15 @@ def run_remote(
         raise MissingToolError("ansible-runner", "pip install ansible-runner") from error
     import yaml  # shipped with ansible-core
 
+    from aiinfra_iac.configure.inventory import inventory_json
+
     with tempfile.TemporaryDirectory(prefix="aiinfra-validate-") as tmp:
         root = Path(tmp)
         (root / "project").mkdir()
         (root / "inventory").mkdir()
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
         steps = plan_steps(plan)
-        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses, steps)))
+        (root / "inventory" / "hosts.json").write_text(inventory_json(inventory(plan, addresses, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
         missing = _missing_tools(result.events)
