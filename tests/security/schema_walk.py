@@ -41,10 +41,13 @@ def _walk(node: dict[str, Any], root: dict[str, Any], path: Path, depth: int) ->
     if kind == "object" or "properties" in node:
         for key, child in node.get("properties", {}).items():
             yield from _walk(child, root, (*path, key), depth + 1)
-        extra = node.get("additionalProperties")
-        if isinstance(extra, dict):
-            yield (*path, KEY)
-            yield from _walk(extra, root, (*path, ANY), depth + 1)
+        # free-form mappings: any key (``additionalProperties``), or keys matching a pattern
+        # (``patternProperties``, what pydantic writes for a constrained key type)
+        values = [node.get("additionalProperties"), *node.get("patternProperties", {}).values()]
+        for extra in values:
+            if isinstance(extra, dict):
+                yield (*path, KEY)
+                yield from _walk(extra, root, (*path, ANY), depth + 1)
     if kind == "array" and isinstance(node.get("items"), dict):
         yield from _walk(node["items"], root, (*path, 0), depth + 1)
 
