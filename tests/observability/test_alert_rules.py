@@ -16,6 +16,7 @@ HERE = Path(__file__).parent
 UNIT_TESTS = HERE / "alerts.test.yml"
 DEFAULTS = Path(__file__).parents[2] / "roles" / "observability" / "defaults" / "main.yml"
 PROMTOOL = shutil.which("promtool")
+NO_DEVICES = "observability_fabric_devices"
 needs_promtool = pytest.mark.skipif(
     PROMTOOL is None, reason="promtool not installed (Debian: apt-get install prometheus)"
 )
@@ -83,8 +84,8 @@ def test_unit_tests_catch_a_wrong_threshold(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"observability_gpu_count": 0, "observability_fabric_type": "none", "observability_fabric_devices": []},
-        {"observability_nvlink": False, "observability_fabric_type": "efa", "observability_fabric_devices": []},
+        {"observability_gpu_count": 0, "observability_fabric_type": "none", NO_DEVICES: []},
+        {"observability_nvlink": False, "observability_fabric_type": "efa", NO_DEVICES: []},
         {"observability_fabric_type": "roce"},
     ],
     ids=["cpu-pool", "efa-no-nvlink", "roce"],
