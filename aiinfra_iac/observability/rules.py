@@ -19,17 +19,23 @@ from aiinfra_iac.resources import bundled_path
 TEMPLATE = Path("observability") / "templates" / "aiinfra-alerts.rules.yml.j2"
 
 
-def template_path() -> Path:
-    return bundled_path("roles") / TEMPLATE
+def render_role_template(name: str, role_vars: dict[str, Any]) -> str:
+    """A template of the observability role rendered like Ansible's template module would."""
+    environment = jinja2.Environment(
+        trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False
+    )
+    path = bundled_path("roles") / "observability" / "templates" / name
+    return environment.from_string(path.read_text()).render(ansible_managed="aiinfra managed", **role_vars)
 
 
 def render_alert_rules(role_vars: dict[str, Any]) -> str:
     """The rules file for one pool; ``role_vars`` are the role's ``observability_*`` variables."""
-    environment = jinja2.Environment(
-        trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False
-    )
-    template = environment.from_string(template_path().read_text())
-    return template.render(ansible_managed="Ansible managed", **role_vars)
+    return render_role_template(TEMPLATE.name, role_vars)
+
+
+def render_dcgm_counters(*, nvlink: bool) -> str:
+    """The DCGM exporter's field list aiinfra collects (the role's counters file)."""
+    return render_role_template("dcgm-counters.csv.j2", {"observability_nvlink": nvlink})
 
 
 def alert_names(rules_text: str) -> list[str]:

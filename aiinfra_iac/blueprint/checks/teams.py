@@ -1,4 +1,4 @@
-"""Team checks: quotas name real GPU pools, names and namespaces are unique, operators fit the scheduler."""
+"""Team and platform checks: quotas name GPU pools, unique names, operators fit the scheduler, storage."""
 
 from __future__ import annotations
 
@@ -95,4 +95,15 @@ def artifact_storage_is_s3(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             ("spec", "platform", "artifactStorage"),
             f"'{name}' is not an s3 entry of spec.storage{suggest(name, buckets)}",
+        )
+
+
+@rule("AI195", "warning", "MLflow artifacts without a bucket")
+def mlflow_needs_a_bucket(ctx: Context) -> Iterator[Finding]:
+    # legal, but the tracking server then keeps artifacts on its own disk: lost with the pod's volume
+    spec = ctx.blueprint.spec
+    if spec.platform.experiment_tracking == "mlflow" and not any(s.type == "s3" for s in spec.storage):
+        yield Finding(
+            ("spec", "platform", "experimentTracking"),
+            "MLflow has no s3 entry in spec.storage for its artifacts; they stay on the server's disk",
         )
