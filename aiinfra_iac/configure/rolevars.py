@@ -249,6 +249,24 @@ def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     ]
 
 
+def slurm_teams(plan: ClusterPlan) -> list[dict[str, object]]:
+    """spec.teams as Slurm accounts/QOS: fair share = guaranteed GPUs, cap = guarantee + borrowing."""
+    teams: list[dict[str, object]] = []
+    for team in plan.teams:
+        gpus = sum(q.gpus for q in team.quotas)
+        unlimited = any(q.borrowing_limit is None for q in team.quotas)
+        borrow = sum(q.borrowing_limit or 0 for q in team.quotas)
+        teams.append(
+            {
+                "name": team.name,
+                "priority": team.priority,
+                "fairshare": max(gpus, 1),
+                "gpu_limit": -1 if unlimited else gpus + borrow,
+            }
+        )
+    return teams
+
+
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
     topology = ctx.once("slurm_topology_switches", lambda: _slurm_topology(plan))
@@ -267,6 +285,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
+        "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
     }
