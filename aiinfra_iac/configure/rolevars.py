@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from aiinfra_iac.blueprint.models import RoceSpec
 from aiinfra_iac.configure.hostlist import compress
+from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 RoleVars = dict[str, object]
@@ -328,6 +329,8 @@ def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "observability_gpu_count": pool.gpus_per_node,
         "observability_nvlink": bool(pool.gpu and pool.gpu.nvswitch),
         "observability_fabric_type": fabric.type if fabric else "none",
+        "observability_grafana_dashboards": obs.dashboards == "grafana" and pool.role == "controller",
+        "observability_dashboards_src": str(DASHBOARDS_DIR),
         "observability_fabric_devices": [r.device for r in pool.rails]
         if fabric and fabric.type != "efa"
         else [],
