@@ -140,7 +140,7 @@ def test_cpu_pool_without_fabric_gets_only_node_rules(chroot: Chroot, first_run:
     chroot.converge_ok(ROLE, cpu_vars, label=f"{ROLE} (cpu pool)")
     doc = YAML(typ="safe").load(chroot.read_file("/etc/prometheus/rules/aiinfra-llm-ib-login.rules.yml"))
     alerts = [rule["alert"] for group in doc["groups"] for rule in group["rules"]]
-    assert alerts == ["ValidationCheckFailed", "NodeSnapshotDrift", "NodeRootFilesystemAlmostFull"]
+    assert alerts == ["NodeRootFilesystemAlmostFull", "ValidationCheckFailed", "NodeSnapshotDrift"]
 
 
 def test_role_writes_the_rules_the_promtool_tests_render(chroot: Chroot, first_run: ConvergeResult) -> None:
