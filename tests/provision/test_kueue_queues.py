@@ -160,7 +160,9 @@ def test_two_pools_share_one_resource_group_with_zero_quota_fillers() -> None:
     assert "rdma/rdma_shared_device_a" in group["coveredResources"]
     assert _quotas_of(spec, "plain")["rdma/rdma_shared_device_a"]["nominalQuota"] == 0
     assert _quotas_of(spec, "plain")["nvidia.com/gpu"]["nominalQuota"] == 16
-    assert [o.kind for o in kueue_objects(plan)].count("ResourceFlavor") == 2
+    flavors = {o.name: o.spec for o in kueue_objects(plan) if o.kind == "ResourceFlavor"}
+    assert set(flavors) == {"ib", "plain"}
+    assert "topologyName" in flavors["ib"] and "topologyName" not in flavors["plain"]
 
 
 def _quotas_of(spec: dict[str, object], flavor: str) -> dict[str, dict[str, object]]:

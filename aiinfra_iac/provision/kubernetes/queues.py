@@ -85,7 +85,8 @@ def resource_flavor(plan: ClusterPlan, pool: PoolPlan) -> KueueObject:
         # the pool's taints; nodeTaints is left out on purpose: it would instead require every job to
         # tolerate them before admission.
         spec["tolerations"] = [{"key": t.key, "operator": "Exists", "effect": t.effect} for t in pool.taints]
-    if topology_levels(plan):
+    if topology_levels(plan) and pool.fabric is not None:
+        # Only pools on an RDMA fabric: TAS admits nothing on nodes that lack the level labels.
         spec["topologyName"] = topology_name(plan)
     return KueueObject(KUEUE_API, "ResourceFlavor", flavor_name(pool), None, spec)
 
