@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from aiinfra_iac.blueprint.models import TeamQuota
@@ -20,7 +22,7 @@ P5 = Path(__file__).parents[2] / "blueprints" / "h100-p5-eks-fsx-training.yaml"
 CQ = "kubernetes:kueue.x-k8s.io/v1beta1:ClusterQueue"
 LQ = "kubernetes:kueue.x-k8s.io/v1beta1:LocalQueue"
 RF = "kubernetes:kueue.x-k8s.io/v1beta1:ResourceFlavor"
-TOPOLOGY = "kubernetes:kueue.x-k8s.io/v1alpha1:Topology"
+TOPOLOGY = "kubernetes:kueue.x-k8s.io/v1beta1:Topology"
 PRIORITIES = "kubernetes:yaml/v2:ConfigGroup"
 
 
@@ -169,3 +171,56 @@ def _quotas_of(spec: dict[str, object], flavor: str) -> dict[str, dict[str, obje
     (group,) = spec["resourceGroups"]  # type: ignore[misc]
     (found,) = [f for f in group["flavors"] if f["name"] == flavor]
     return {r["name"]: r for r in found["resources"]}
+
+
+SCHEMAS = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "kueue" / "crd-schemas-v0.14.2.json").read_text()
+)
+
+
+def _unknown_fields(instance: object, schema: dict[str, object], path: str = "") -> list[str]:
+    """Keys the structural schema does not declare (the API server would prune them silently)."""
+    if isinstance(instance, dict):
+        props = schema.get("properties")
+        if not isinstance(props, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict):
+                return [e for k, v in instance.items() for e in _unknown_fields(v, extra, f"{path}.{k}")]
+            return []
+        found = [f"{path}.{k}" for k in instance if k not in props]
+        return found + [
+            e for k, v in instance.items() if k in props for e in _unknown_fields(v, props[k], f"{path}.{k}")
+        ]
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        return [
+            e for i, v in enumerate(instance) for e in _unknown_fields(v, schema["items"], f"{path}[{i}]")
+        ]
+    return []
+
+
+def test_kueue_objects_match_the_pinned_kueue_crds(p5_plan: ClusterPlan) -> None:
+    plans = [p5_plan, k8s_ib().model_copy(update={"teams": (_team("a", "gpu", 8, borrowing_limit=8),)})]
+    checked = set()
+    for plan in plans:
+        for obj in kueue_objects(plan):
+            version = obj.api_version.split("/")[1]
+            schema = SCHEMAS.get(f"{obj.kind}/{version}")
+            assert schema is not None, f"Kueue 0.14.2 does not serve {obj.kind} {obj.api_version}"
+            manifest: dict[str, object] = {
+                "apiVersion": obj.api_version,
+                "kind": obj.kind,
+                "metadata": {"name": obj.name, **({"namespace": obj.namespace} if obj.namespace else {})},
+            }
+            if obj.value is not None:
+                manifest["value"] = obj.value
+            else:
+                manifest["spec"] = obj.spec
+            jsonschema.Draft7Validator(schema).validate(manifest)
+            assert _unknown_fields({k: v for k, v in manifest.items() if k != "metadata"}, schema) == []
+            checked.add(obj.kind)
+    assert checked == {"Topology", "ResourceFlavor", "WorkloadPriorityClass", "ClusterQueue", "LocalQueue"}
+
+
+def test_a_misspelt_field_is_caught() -> None:
+    schema = SCHEMAS["ClusterQueue/v1beta1"]
+    assert _unknown_fields({"spec": {"cohortName": "x"}}, schema) == [".spec.cohortName"]

@@ -2,7 +2,7 @@
 
 Shapes follow Kueue's v1beta1 API (https://kueue.sigs.k8s.io/docs/concepts/cluster_queue/,
 https://kueue.sigs.k8s.io/docs/concepts/resource_flavor/, .../local_queue/,
-.../workload_priority_class/) and its topology API (v1alpha1 ``Topology``,
+.../workload_priority_class/) and its topology API (``Topology``, served as v1beta1 by 0.14,
 https://kueue.sigs.k8s.io/docs/concepts/topology_aware_scheduling/), as served by the pinned
 chart (:data:`charts.KUEUE`).
 
@@ -26,7 +26,8 @@ from aiinfra_iac.provision.kubernetes.topology import (
 from aiinfra_iac.provision.kubernetes.values import RDMA_SHARED_RESOURCE, needs_network_operator
 
 KUEUE_API = "kueue.x-k8s.io/v1beta1"
-KUEUE_ALPHA_API = "kueue.x-k8s.io/v1alpha1"
+KUEUE_TOPOLOGY_API = "kueue.x-k8s.io/v1beta1"
+"""Kueue 0.14 serves Topology only as v1beta1 (its CRD at v0.14.2)."""
 GPU_RESOURCE = "nvidia.com/gpu"
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
 """Advertised by the EFA device plugin, one per EFA interface (https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html)."""
@@ -154,7 +155,7 @@ def kueue_objects(plan: ClusterPlan) -> list[KueueObject]:
     if levels:
         out.append(
             KueueObject(
-                KUEUE_ALPHA_API,
+                KUEUE_TOPOLOGY_API,
                 "Topology",
                 topology_name(plan),
                 None,
