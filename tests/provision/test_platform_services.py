@@ -5,8 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
 from aiinfra_iac.blueprint.models import Platform, TeamQuota
 from aiinfra_iac.observability.grafana import dashboard_files
@@ -157,3 +161,36 @@ def test_plan_shows_operator_values() -> None:
     releases = {r.name.rsplit("-", 1)[-1]: r for r in of_type(render_detailed(plan), RELEASE)}
     assert {"operator", "trainer", "volcano", "mlflow"} <= set(releases)
     assert releases["mlflow"].inputs["values"]["postgresql"]["enabled"] is True
+
+
+@pytest.mark.skipif(
+    shutil.which("amtool") is None, reason="amtool not installed (apt-get install prometheus-alertmanager)"
+)
+def test_team_routing_is_a_valid_alertmanager_config(tmp_path: Path) -> None:
+    teams = tuple(
+        TeamPlan(name=n, namespace=n, cohort="c", priority=1, quotas=(TeamQuota(pool="gpu", gpus=8),))
+        for n in ("pretrain", "finetune")
+    )
+    config = alertmanager_config(k8s_ib().model_copy(update={"teams": teams}))
+    # the chart's default route receiver is "null"; Helm merges our route keys into it
+    full = {"route": {"receiver": "null", **config["route"]}, "receivers": config["receivers"]}
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(full))
+    proc = subprocess.run(
+        [str(shutil.which("amtool")), "check-config", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    routed = subprocess.run(
+        [
+            str(shutil.which("amtool")),
+            "config",
+            "routes",
+            "test",
+            "--config.file",
+            str(path),
+            "namespace=finetune",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert routed.stdout.strip() == "team-finetune", routed.stdout + routed.stderr
