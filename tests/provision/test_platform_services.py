@@ -194,3 +194,34 @@ def test_team_routing_is_a_valid_alertmanager_config(tmp_path: Path) -> None:
         text=True,
     )
     assert routed.stdout.strip() == "team-finetune", routed.stdout + routed.stderr
+
+
+CHART_FIXTURES = Path(__file__).parents[1] / "fixtures" / "charts"
+
+
+def _merged(defaults: dict[str, object], ours: dict[str, object]) -> dict[str, object]:
+    """Helm's merge of user values into chart defaults: maps merge key by key, anything else replaces."""
+    out = dict(defaults)
+    for key, value in ours.items():
+        current = out.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[key] = _merged(current, value)
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.mark.parametrize("plan_factory", [aws_p5_eks, k8s_ib], ids=["aws-s3", "existing-no-bucket"])
+def test_mlflow_values_pass_the_pinned_charts_schema(plan_factory: object) -> None:
+    import jsonschema
+
+    assert charts.MLFLOW.version == "1.11.5"  # the fixtures below belong to this version
+    schema = json.loads((CHART_FIXTURES / "mlflow-1.11.5.values.schema.json").read_text())
+    defaults = yaml.safe_load((CHART_FIXTURES / "mlflow-1.11.5.values.yaml").read_text())
+    assert callable(plan_factory)
+    values = _merged(defaults, _release_values(plan_factory(), charts.MLFLOW, on_eks=False))
+    errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(values)]
+    assert errors == []
+    # and the schema does catch a wrong key
+    broken = _merged(values, {"backendStore": {"postgress": {}}})
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
