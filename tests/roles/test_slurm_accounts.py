@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -190,3 +191,24 @@ def test_without_slurmdbd_the_script_exits_2_with_a_reason(tmp_path: Path) -> No
 def test_role_includes_the_accounts_tasks_on_the_controller(name: str) -> None:
     main = (SCRIPT.parents[1] / "tasks" / "main.yml").read_text()
     assert f"include_tasks: {name}" in main and "slurm_node_role == 'controller'" in main
+
+
+@pytest.mark.skipif(
+    shutil.which("sacctmgr") is None, reason="sacctmgr not installed (apt-get install slurm-client)"
+)
+def test_real_sacctmgr_without_slurmdbd_is_reported_not_crashed(tmp_path: Path) -> None:
+    """Debian's sacctmgr pointed at a slurmdbd that is not there (loopback port 1, refused at once):
+    exit 2 and sacctmgr's own reason, no traceback."""
+    state = tmp_path / "accounts.json"
+    state.write_text(json.dumps(_desired(TEAMS)))
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(
+        "ClusterName=gpu-slurm\nSlurmctldHost=localhost\n"
+        "AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageHost=127.0.0.1\n"
+        "AccountingStoragePort=1\n"
+    )
+    env = {**os.environ, "SLURM_CONF": str(conf)}
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(state)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"].startswith("sacctmgr -nP show qos")
