@@ -353,6 +353,56 @@ class Platform(BlueprintModel):
     experiment_tracking: Literal["mlflow"] | None = None
     vector_store: Literal["milvus"] | None = None
     feature_store: Literal["feast"] | None = None
+    ray: bool = Field(default=False, description="kubernetes: install KubeRay (RayCluster/RayJob operator).")
+    training_operator: Literal["kubeflow-trainer"] | None = Field(
+        default=None,
+        description="kubernetes: Kubeflow Trainer (TrainJob on JobSet) for distributed training.",
+    )
+    batch_scheduler: Literal["volcano"] | None = Field(
+        default=None, description="kubernetes: an extra gang scheduler (Volcano) next to Kueue."
+    )
+    artifact_storage: str | None = Field(
+        default=None, description="Name of the spec.storage s3 entry MLflow/Milvus keep artifacts in."
+    )
+
+
+# --------------------------------------------------------------------------- teams
+
+
+class TeamQuota(BlueprintModel):
+    """A team's share of one GPU pool (Kueue nominal quota; Slurm GRES limit)."""
+
+    pool: str = Field(description="Name of a spec.nodePools entry.")
+    gpus: int = Field(ge=0, le=1_000_000, description="Guaranteed GPUs in that pool.")
+    borrowing_limit: int | None = Field(
+        default=None,
+        ge=0,
+        description="GPUs it may borrow from its cohort above its quota; default: any.",
+    )
+    lending_limit: int | None = Field(
+        default=None, ge=0, description="GPUs of its quota others may borrow; default: all of them."
+    )
+
+
+class Team(BlueprintModel):
+    """A team that submits work: its queue (Kubernetes) or account/QOS (Slurm)."""
+
+    name: str = Field(pattern=DNS1123_LABEL, max_length=63)
+    namespace: str | None = Field(
+        default=None, pattern=DNS1123_LABEL, max_length=63, description="kubernetes: default: the team name."
+    )
+    quotas: list[TeamQuota] = Field(min_length=1)
+    cohort: str | None = Field(
+        default=None,
+        pattern=DNS1123_LABEL,
+        description="Teams in one cohort borrow each other's idle GPUs; default: the cluster name.",
+    )
+    priority: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Kueue WorkloadPriorityClass / Slurm QOS priority.",
+    )
 
 
 class Observability(BlueprintModel):
@@ -478,6 +528,7 @@ class ClusterSpec(BlueprintModel):
     storage: list[Storage] = Field(default_factory=list)
     scheduler: Scheduler
     platform: Platform = Field(default_factory=Platform)
+    teams: list[Team] = Field(default_factory=list, description="Teams, their GPU quotas and priorities.")
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)
