@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aiinfra_iac.plan.kubernetes import RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, TeamPlan
 from aiinfra_iac.provision.kubernetes.topology import (
     POOL_LABEL,
     topology_levels,
     topology_name,
 )
-from aiinfra_iac.provision.kubernetes.values import RDMA_SHARED_RESOURCE, needs_network_operator
+from aiinfra_iac.provision.kubernetes.values import needs_network_operator
 
 KUEUE_API = "kueue.x-k8s.io/v1beta1"
 KUEUE_TOPOLOGY_API = "kueue.x-k8s.io/v1beta1"
