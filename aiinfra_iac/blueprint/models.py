@@ -93,6 +93,10 @@ class Provider(BlueprintModel):
     ssh_private_key_file: str | None = Field(
         default=None, pattern=pat.USER_PATH, description="onprem: private key for that user."
     )
+    image: Literal["ubuntu-24.04", "ubuntu-22.04", "debian-12"] | None = Field(
+        default=None,
+        description="local chroot sandbox: distribution image of the nodes (default debian-12).",
+    )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
         description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
@@ -186,8 +190,11 @@ class RoceSpec(BlueprintModel):
     dscp: int = Field(default=26, ge=0, le=63, description="DSCP value of RoCE traffic.")
     ecn: bool = Field(default=True, description="Enable ECN / DCQCN congestion control.")
     mtu: int = Field(default=4200, ge=1280, le=9216, description="Ethernet MTU of the RoCE interfaces.")
-    gid_index: int = Field(
-        default=3, ge=0, le=255, description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX)."
+    gid_index: int | None = Field(
+        default=None,
+        ge=0,
+        le=255,
+        description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX); unset: NCCL (>= 2.21) picks it.",
     )
     traffic_class: int = Field(
         default=106, ge=0, le=255, description="IB traffic class (NCCL_IB_TC); DSCP << 2 plus ECN bits."

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiinfra_iac.blueprint.models import RoceSpec
+from aiinfra_iac.catalog.hosts import instance_layout
 from aiinfra_iac.configure.hostlist import compress
 from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
@@ -180,7 +181,15 @@ def gres_type(gpu_model: str) -> str:
     return gpu_model.split("-")[0].lower()
 
 
+MEMORY_RESERVE = 0.05
+"""RealMemory leaves 5 % of the memory to the kernel, firmware and daemons: a RealMemory above what
+slurmd measures drains the node (https://slurm.schedmd.com/slurm.conf.html#OPT_RealMemory)."""
+
+
 def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
+    """One node line per compute pool, never bare: the catalog's CPU layout where the instance type
+    is known (p4d: 2 sockets x 24 cores x 2 threads), else the facts the role gathers on the pool's
+    first host (``facts_host``: Sockets, CoresPerSocket, ThreadsPerCore, RealMemory from them)."""
     nodes: list[dict[str, object]] = []
     for pool in plan.pools:
         if pool.role != "compute" or not pool.hosts:
@@ -188,11 +197,15 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
         node: dict[str, object] = {"name": compress(pool.hosts), "gpus": pool.gpus_per_node}
         if pool.gpu:
             node["gpu_type"] = gres_type(pool.gpu.model)
-        if pool.vcpus:
-            node["cpus"] = pool.vcpus
-        if pool.memory_gib:
-            # RealMemory above what slurmd measures drains the node: leave 5 % for the kernel and firmware.
-            node["real_memory"] = int(pool.memory_gib * 1024 * 0.95)
+        layout = instance_layout(pool.instance_type)
+        if layout is not None:
+            node["sockets"] = layout.sockets
+            node["cores_per_socket"] = layout.cores_per_socket
+            node["threads_per_core"] = layout.threads_per_core
+        else:
+            node["facts_host"] = pool.hosts[0]
+        if pool.memory_gib and layout is not None:
+            node["real_memory"] = int(pool.memory_gib * 1024 * (1 - MEMORY_RESERVE))
         features = [f for f in (node.get("gpu_type"), pool.fabric.type if pool.fabric else None) if f]
         if features:
             node["features"] = features
@@ -227,21 +240,16 @@ def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
     return switches
 
 
-THREADS_PER_CORE = 2
-"""The GPU instance types and DGX-class hosts in the catalog run 2 hardware threads per core
-(e.g. p5.48xlarge: 192 vCPUs = 96 cores x 2 threads,
-https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html#ac_cpu-options)."""
-
-
 def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     """gres.conf lines with the cores of each GPU's NUMA node (Slurm core IDs, sockets in order).
 
-    Empty where the plan does not know the CPU layout (on-prem hosts without vcpus): the role then
-    lists the GPUs without ``Cores=``.
+    Only where the catalog knows the CPU layout (``host_layouts.yaml``); elsewhere the role lists
+    the GPUs without ``Cores=`` (or lets NVML detect them, where the Slurm build has it).
     """
-    if not pool.gpu or not pool.vcpus or not pool.gpu_numa or pool.numa_nodes < 1:
+    layout = instance_layout(pool.instance_type)
+    if not pool.gpu or layout is None or not pool.gpu_numa or pool.numa_nodes < 1:
         return []
-    per_node = pool.vcpus // THREADS_PER_CORE // pool.numa_nodes
+    per_node = layout.cores // pool.numa_nodes
     if per_node < 1:
         return []
     return [
