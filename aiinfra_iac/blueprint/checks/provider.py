@@ -11,6 +11,9 @@ _PROVIDER_KEYS = {
     "region": ("aws",),
     "availabilityZone": ("aws",),
     "profile": ("aws",),
+    "nodeAccess": ("aws",),
+    "keyName": ("aws",),
+    "endpointAccess": ("aws",),
     "kubeconfig": ("kubernetes",),
     "context": ("kubernetes",),
     "sshUser": ("onprem",),
@@ -37,7 +40,11 @@ def wrong_provider_keys(ctx: Context) -> Iterator[Finding]:
     for index, pool in ctx.pools():
         if pool.hosts is not None and kind != "onprem":
             yield Finding(pool_loc(index, "hosts"), f"'hosts' is for provider onprem, not {kind}; remove it")
-        for key, value in (("instanceType", pool.instance_type), ("imageId", pool.image_id)):
+        for key, value in (
+            ("instanceType", pool.instance_type),
+            ("imageId", pool.image_id),
+            ("rootVolumeGiB", pool.root_volume_gib),
+        ):
             if value is not None and kind != "aws":
                 yield Finding(
                     pool_loc(index, key),
