@@ -69,9 +69,15 @@ class Provider(BlueprintModel):
     key_name: str | None = Field(
         default=None, description="aws, nodeAccess ssh: an existing EC2 key pair name."
     )
+    bastion_cidr: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="aws, nodeAccess ssh: the addresses allowed to SSH to the bastion, e.g. 203.0.113.0/24.",
+    )
     endpoint_access: Literal["private", "public", "public-and-private"] | None = Field(
         default=None,
-        description="aws EKS: API endpoint access; default private (reached through SSM or the bastion).",
+        description="aws EKS: API endpoint access. Default public-and-private: `up` installs the add-ons "
+        "from this machine. private: only from inside the VPC (run up from there or over a VPN).",
     )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
@@ -111,11 +117,14 @@ class Capacity(BlueprintModel):
     )
     start: datetime | None = Field(
         default=None,
+        strict=False,
         description="capacity-block: the block's start time (ISO 8601, UTC); the node group scales up then. "
         "`aiinfra preflight` prints it from the reservation.",
     )
     end: datetime | None = Field(
-        default=None, description="capacity-block: the block's end time; the node group scales in before it."
+        default=None,
+        strict=False,
+        description="capacity-block: the block's end time; the node group scales in before it.",
     )
 
 

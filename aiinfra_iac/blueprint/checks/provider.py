@@ -13,6 +13,7 @@ _PROVIDER_KEYS = {
     "profile": ("aws",),
     "nodeAccess": ("aws",),
     "keyName": ("aws",),
+    "bastionCidr": ("aws",),
     "endpointAccess": ("aws",),
     "kubeconfig": ("kubernetes",),
     "context": ("kubernetes",),

@@ -20,11 +20,19 @@ EKS_NODE_POLICIES = (
 EKS_CLUSTER_POLICY = AWS_MANAGED + "AmazonEKSClusterPolicy"
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+"""EKS Pod Identity assumes roles with AssumeRole + TagSession
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+
+
 def assume_role_policy(service: str) -> str:
+    action: str | list[str] = (
+        ["sts:AssumeRole", "sts:TagSession"] if service == POD_IDENTITY_SERVICE else "sts:AssumeRole"
+    )
     return json.dumps(
         {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": action}],
         },
         sort_keys=True,
     )
