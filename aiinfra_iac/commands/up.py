@@ -77,6 +77,10 @@ def command(
         if needs_stack:
             engine.require_pulumi_cli()
             engine.require_passphrase()
+        if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
+            from aiinfra_iac.provision.aws.access import require_access_tools
+
+            require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
         state = engine.usable_state_dir(state_dir)
         confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
         pipeline = Pipeline(
