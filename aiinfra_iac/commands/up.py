@@ -81,6 +81,10 @@ def command(
             from aiinfra_iac.provision.aws.access import require_access_tools
 
             require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
+        if plan.provider.type == "aws" and "provision" in stages:
+            from aiinfra_iac.preflight.gate import preflight_gate
+
+            preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating anything
         state = engine.usable_state_dir(state_dir)
         confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
         pipeline = Pipeline(

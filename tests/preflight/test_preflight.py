@@ -202,3 +202,16 @@ def test_missing_ami_is_a_problem(aws_env: dict[str, str], tmp_path: Path) -> No
     path.write_text(path.read_text().replace("count: 4", "count: 4\n      imageId: ami-0123456789abcdef0"))
     report = run(path, fake_api({}, {"L-417A185B": 1e6, "L-1216C47A": 1e6}))
     assert [p.split(":")[0] for p in problems(report)] == ["PF108 ami-0123456789abcdef0"]
+
+
+def test_up_gate_stops_on_problems_and_passes_a_good_plan(aws_env: dict[str, str], tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from aiinfra_iac.preflight.gate import PreflightFailed, preflight_gate
+
+    console = Console(file=open(tmp_path / "out.txt", "w"), width=200)  # noqa: SIM115
+    plan, _ = plan_from_file(write(tmp_path, capacity=CAPACITY_BLOCK))
+    with pytest.raises(PreflightFailed) as raised:
+        preflight_gate(plan, console, fake_api({}, {}))
+    assert raised.value.exit_code == 1 and "nothing was created" in str(raised.value)
+    preflight_gate(plan, console, fake_api({"cr-0a1b2c3d4e5f60718": block()}, {}))

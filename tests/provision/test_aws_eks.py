@@ -229,3 +229,22 @@ def test_ssh_access_adds_a_bastion_and_key_pair() -> None:
     ssm = render_detailed(aws_p4d_slurm())
     assert [r for r in of_type(ssm, "aws:ec2/instance:Instance") if "bastion" in r.name] == []
     assert all("keyName" not in t.inputs for t in of_type(ssm, LT))
+
+
+def test_nodes_cannot_delete_objects_in_retained_buckets() -> None:
+    rendered = render_detailed(aws_p5_eks())
+    policy = json.loads(one(rendered, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    deletes = [s["Resource"] for s in policy["Statement"] if "s3:DeleteObject" in s["Action"]]
+    # checkpoints is retain: true, tmp-artifacts is retain: false
+    assert deletes == [["arn:aws:mock:::llm-p5-tmp-artifacts-bucket/*"]]
+
+
+def test_eks_nodes_with_local_nvme_get_a_raid0_from_nodeadm() -> None:
+    import base64
+
+    plan = p5_gpu_only()
+    train = plan.pool("train").model_copy(update={"local_nvme_gib": 28610})
+    rendered = render_detailed(plan.model_copy(update={"pools": (train,)}))
+    user_data = base64.b64decode(one(rendered, LT, "train-lt").inputs["userData"]).decode()
+    assert "Content-Type: application/node.eks.aws" in user_data and "strategy: RAID0" in user_data
+    assert "userData" not in one(rendered, LT, "aiinfra-system-lt").inputs

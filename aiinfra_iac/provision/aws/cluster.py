@@ -94,7 +94,10 @@ class AwsCluster(pulumi.ComponentResource):
         self.identity = NodeIdentity(
             f"{name}-nodes",
             NodeIdentityArgs(
-                managed_policies=policies, bucket_arns=[b.bucket.arn for b in buckets], tags=tags
+                managed_policies=policies,
+                bucket_arns=[b.bucket.arn for b in buckets],
+                retained=[b.retained for b in buckets],
+                tags=tags,
             ),
             opts=child,
         )

@@ -38,23 +38,18 @@ def assume_role_policy(service: str) -> str:
     )
 
 
-def bucket_access_policy(bucket_arns: Sequence[str]) -> str:
-    """Read/write on the cluster's own buckets only."""
+def bucket_access_policy(bucket_arns: Sequence[str], retained_arns: Sequence[str] = ()) -> str:
+    """Read/write on the cluster's own buckets only; no delete on buckets kept by ``down`` (``retain``:
+    datasets and checkpoints), so a node or a pod on it cannot wipe them (versioning keeps overwrites)."""
     objects = [f"{arn}/*" for arn in bucket_arns]
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns)},
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    "Resource": objects,
-                },
-            ],
-        },
-        sort_keys=True,
-    )
+    deletable = [f"{arn}/*" for arn in bucket_arns if arn not in set(retained_arns)]
+    statements: list[dict[str, object]] = [
+        {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns)},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": objects},
+    ]
+    if deletable:
+        statements.append({"Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": deletable})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
 def _policy_suffix(arn: str) -> str:
@@ -65,6 +60,8 @@ def _policy_suffix(arn: str) -> str:
 class NodeIdentityArgs:
     managed_policies: Sequence[str]
     bucket_arns: Sequence[pulumi.Input[str]] = ()
+    retained: Sequence[bool] = ()
+    """Per entry of bucket_arns: the bucket is kept by ``down`` (no s3:DeleteObject for nodes)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -91,7 +88,9 @@ class NodeIdentity(pulumi.ComponentResource):
                 f"{name}-buckets",
                 role=self.role.id,
                 policy=pulumi.Output.all(*args.bucket_arns).apply(
-                    lambda arns: bucket_access_policy(list(arns))
+                    lambda arns: bucket_access_policy(
+                        list(arns), [a for a, keep in zip(arns, args.retained, strict=False) if keep]
+                    )
                 ),
                 opts=child,
             )

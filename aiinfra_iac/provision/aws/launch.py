@@ -25,6 +25,7 @@ Pure functions (no resources) so the rules are easy to read and to test:
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal
 
 import pulumi
@@ -83,6 +84,33 @@ def image_id(pool: PoolPlan, mode: LaunchMode) -> str | None:
     if mode == "eks-node-group":
         return None
     return "resolve:ssm:" + (DLAMI_GPU_SSM if pool.gpu else UBUNTU_SSM)
+
+
+NODEADM_RAID0 = """MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="AIINFRA"
+
+--AIINFRA
+Content-Type: application/node.eks.aws
+
+apiVersion: node.eks.aws/v1alpha1
+kind: NodeConfig
+spec:
+  instance:
+    localStorage:
+      strategy: RAID0
+
+--AIINFRA--
+"""
+"""AL2023 EKS nodes: nodeadm assembles the instance-store NVMe disks into one RAID0 array and puts the
+kubelet and containerd state on it (https://awslabs.github.io/amazon-eks-ami/nodeadm/doc/api/);
+EKS merges this MIME part with its own user data for managed node groups."""
+
+
+def eks_user_data(pool: PoolPlan, mode: LaunchMode) -> str | None:
+    """Base64 user data of an EKS node with local NVMe (RAID0 via nodeadm); None otherwise."""
+    if mode != "eks-node-group" or pool.local_nvme_gib <= 0 or pool.image_id:
+        return None
+    return base64.b64encode(NODEADM_RAID0.encode()).decode()
 
 
 def network_interfaces(
@@ -172,6 +200,9 @@ def launch_template_args(
         args["block_device_mappings"] = volumes
     if key_name:
         args["key_name"] = key_name
+    user_data = eks_user_data(pool, mode)
+    if user_data:
+        args["user_data"] = user_data
     if instance_profile_arn is not None:
         args["iam_instance_profile"] = {"arn": instance_profile_arn}
     if uses_efa(pool):
