@@ -83,9 +83,22 @@ def command(
             plan = load_plan(file, err)
             provider = provider_for(plan)
             stages = (only.value,) if only else STAGES
-            if provider.creates_cloud_resources and "provision" in stages:
+            needs_stack = provider.creates_cloud_resources and (
+                "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
+            )
+            if needs_stack:
                 engine.require_pulumi_cli()
                 engine.require_passphrase()
+            if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
+                from aiinfra_iac.provision.aws.access import require_access_tools
+
+                require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
+            if plan.provider.type == "aws" and "provision" in stages:
+                from aiinfra_iac.preflight.gate import preflight_gate
+
+                preflight_gate(
+                    plan, err
+                )  # offerings, quotas, reservations, AMIs: stop before creating anything
             state = usable_state_dir(state_dir)
             confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
             with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):

@@ -143,6 +143,8 @@ def storage_client_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> 
                 }
                 if storage.mount_options:
                     entry["options"] = storage.mount_options
+                if storage.efa and pool.fabric is not None and pool.fabric.type == "efa":
+                    entry["efa"] = True  # LNet over the node's EFA devices (storage_client lustre_efa.yml)
                 lustre.append(entry)
         elif storage.type == "local-nvme":
             nvme.append(
