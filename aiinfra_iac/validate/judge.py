@@ -11,8 +11,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
+from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate import layout
+from aiinfra_iac.validate.kinds import kind_of
 from aiinfra_iac.validate.rules.common import Target, read_result
 from aiinfra_iac.validate.rules.outliers import mark_outliers
 from aiinfra_iac.validate.types import CheckResult, Verdict
@@ -52,19 +53,13 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
     out: list[Target] = []
     for check in plan.validation:
         pool = plan.pool(check.pool)
-        if check.scope == "pool":
-            path = layout.check_path(plan, results_dir, check, layout.CLUSTER_DIR)
-            out.append(Target(check, layout.CLUSTER_DIR, path))
-            continue
-        for node in nodes.get(check.pool, ()):
-            if check.kind == "rdma":
-                for device in layout.rdma_devices(check, pool):
-                    path = results_dir / node / layout.rdma_file(device)
-                    # one plan check per rail names its device in the id already
-                    suffix = "" if "device" in check.params else device
-                    out.append(Target(check, node, path, suffix=suffix))
-            else:
-                out.append(Target(check, node, layout.check_path(plan, results_dir, check, node)))
+        kind = kind_of(check.kind)
+        where = (layout.CLUSTER_DIR,) if check.scope == "pool" else nodes.get(check.pool, ())
+        for node in where:
+            out.extend(
+                Target(check, node, path, suffix=suffix)
+                for path, suffix in kind.files(plan, results_dir, check, pool, node)
+            )
     return out
 
 
@@ -74,36 +69,10 @@ def judge_target(plan: ClusterPlan, target: Target) -> CheckResult:
     if isinstance(text, CheckResult):
         return text
     try:
-        return _apply(plan, plan.pool(target.check.pool), target, text)
+        kind = kind_of(target.check.kind)
+        return kind.judge(plan, target, kind.parse(text, target.check))
     except Exception as error:  # a parser or rule bug must not hide the other results
         return target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
-
-
-def _apply(plan: ClusterPlan, pool: PoolPlan, target: Target, text: str) -> CheckResult:
-    check = target.check
-    if check.kind == "gpu_burn":
-        from aiinfra_iac.validate.parsers.gpu_burn import parse_gpu_burn
-        from aiinfra_iac.validate.rules.gpu_burn import judge_gpu_burn
-
-        expected = int(check.params.get("gpus", pool.gpus_per_node))
-        return judge_gpu_burn(target, parse_gpu_burn(text), expected, pool)
-    if check.kind == "dcgm":
-        from aiinfra_iac.validate.parsers.dcgm import parse_dcgm_diag
-        from aiinfra_iac.validate.rules.dcgm import judge_dcgm
-
-        return judge_dcgm(target, parse_dcgm_diag(text))
-    if check.kind == "rdma":
-        from aiinfra_iac.validate.parsers.perftest import parse_perftest
-        from aiinfra_iac.validate.rules.rdma import judge_rdma
-
-        return judge_rdma(target, parse_perftest(text), plan.rules)
-    from aiinfra_iac.validate.parsers.nccl import parse_nccl_tests
-    from aiinfra_iac.validate.rules.nccl import judge_nccl
-
-    run = parse_nccl_tests(text, collective=layout.collective_of(check))
-    per_node = int(check.params.get("gpus", pool.gpus_per_node))
-    ranks = per_node * (pool.count if check.scope == "pool" else 1)
-    return judge_nccl(target, run, pool, plan.rules, expected_ranks=ranks)
 
 
 def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[CheckResult]:

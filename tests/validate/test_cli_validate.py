@@ -62,6 +62,9 @@ def test_faulty_results_exit_1_and_write_reports(tmp_path: Path, blueprint: Path
     tree = b.results_tree(
         tmp_path / "r", {"gpu-0": "healthy-h100x8", "gpu-1": "faulty-gpu-h100x8"}, "socket-fallback-h100x16"
     )
+    # the plan's ib_write_bw sweeps to 8 MiB (-a); that fixture set holds a single-size (-s 64K) run
+    rdma = "ib_write_bw_mlx5_0.log"
+    (tree / "gpu-1" / rdma).write_text((tree / "gpu-0" / rdma).read_text())
     junit, html = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.html"
     code, out, _ = _invoke(str(blueprint), "--results", str(tree), "--junit", str(junit), "--html", str(html))
     assert code == 1

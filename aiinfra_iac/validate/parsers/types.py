@@ -106,6 +106,8 @@ class PerftestResult:
     mtu: int | None
     rows: tuple[PerftestRow, ...]
     problems: tuple[str, ...] = field(default_factory=tuple)
+    table_closed: bool = False
+    """A result table ended with perftest's closing dash line (False: the run was cut mid-table)."""
 
     @property
     def largest(self) -> PerftestRow | None:

@@ -45,7 +45,14 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
+def nccl_plot(
+    plan: ClusterPlan,
+    check: ValidationCheckPlan,
+    results: list[CheckResult],
+    root: Path,
+    judged: int | None = None,
+) -> str:
+    """busbw vs size for the slowest nodes; ``judged``: the planned largest size, where busbw is judged."""
     from aiinfra_iac.validate.parsers.nccl import parse_nccl_tests
 
     plt = _pyplot()
@@ -80,6 +87,8 @@ def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
         ax.axhline(
             check.expected * plan.rules.warn_below, color=COLORS["warn"], linestyle=":", label="warnBelow"
         )
+    if judged:
+        ax.axvline(judged, color="#555", linestyle="-.", linewidth=1, label=f"judged size {judged} B")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("message size (bytes)")
     ax.set_ylabel("out-of-place bus bandwidth (GB/s)")
@@ -93,7 +102,7 @@ def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
     return data
 
 
-def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
+def burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
     from aiinfra_iac.validate.parsers.gpu_burn import parse_gpu_burn
 
     plt = _pyplot()
@@ -129,7 +138,7 @@ def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
     return data
 
 
-def _rdma_plot(checks: list[ValidationCheckPlan], results: list[CheckResult], rules_fail: float) -> str:
+def rdma_plot(checks: list[ValidationCheckPlan], results: list[CheckResult], rules_fail: float) -> str:
     """Every rail of every node in one chart: the slowest ``MAX_BARS`` (node, rail) pairs."""
     plt = _pyplot()
     chosen = sorted(results, key=lambda r: (r.measured is None, r.measured or 0.0))[:MAX_BARS]
@@ -160,6 +169,9 @@ def _rail(result: CheckResult, checks: list[ValidationCheckPlan]) -> str:
 
 
 def _plots(plan: ClusterPlan, verdict: Verdict, root: Path) -> list[tuple[str, str]]:
+    """Each registered kind draws its own checks' plots, in registry order."""
+    from aiinfra_iac.validate.kinds import KINDS
+
     by_check: dict[str, list[CheckResult]] = {}
     for result in verdict.checks:
         for check in plan.validation:
@@ -167,23 +179,10 @@ def _plots(plan: ClusterPlan, verdict: Verdict, root: Path) -> list[tuple[str, s
                 by_check.setdefault(check.id, []).append(result)
                 break
     out: list[tuple[str, str]] = []
-    for check in plan.validation:
-        results = by_check.get(check.id, [])
-        if not results:
-            continue
-        if check.kind == "nccl":
-            out.append(
-                (
-                    f"NCCL {layout.collective_of(check)} bus bandwidth — {check.id}",
-                    _nccl_plot(plan, check, results, root),
-                )
-            )
-        elif check.kind == "gpu_burn":
-            out.append((f"GPU burn — {check.id}", _burn_plot(plan, check, results, root)))
-    rdma = [c for c in plan.validation if c.kind == "rdma" and by_check.get(c.id)]
-    if rdma:
-        results = [r for c in rdma for r in by_check[c.id]]
-        out.append(("RDMA bandwidth (ib_write_bw)", _rdma_plot(rdma, results, plan.rules.fail_below)))
+    for name, kind in KINDS.items():
+        checks = [c for c in plan.validation if c.kind == name]
+        if checks:
+            out.extend(kind.plot(plan, checks, by_check, root))
     return out
 
 

@@ -20,13 +20,9 @@ from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
 from aiinfra_iac.validate.runners.commands import Step, node_steps, pool_step, tool_hint
 from aiinfra_iac.validate.runners.cpu_env import default_workers
-from aiinfra_iac.validate.runners.sizes import parse_size
 
 if TYPE_CHECKING:
     from aiinfra_iac.validate.runners.cpu_collective import CollectiveRun
-
-CPU_MAX_BYTES = 8 << 20
-"""The CPU fallback caps nccl sweeps here: gloo on loopback is ~1 GB/s, 8 GiB would take minutes."""
 
 
 def run_local(
@@ -82,12 +78,11 @@ def _run_cpu_fallback(
 def _collective_runs(
     plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, workers: int, results_dir: Path
 ) -> list[CollectiveRun]:
+    from aiinfra_iac.validate.kinds.params import nccl_params
     from aiinfra_iac.validate.runners.cpu_collective import CollectiveRun
 
-    lo = parse_size(check.params.get("minBytes", "8"))
-    hi = min(
-        parse_size(check.params.get("maxBytes", "8M")), int(check.params.get("cpuMaxBytes", CPU_MAX_BYTES))
-    )
+    params = nccl_params(check, pool)
+    lo, hi = params.min_bytes, params.sweep_max
     collective = layout.collective_of(check)
     if check.scope == "pool":
         hosts = tuple(h for h in pool.hosts for _ in range(workers))
