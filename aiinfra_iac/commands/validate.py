@@ -4,7 +4,8 @@ With ``--results DIR``: judge results already collected there. Without: run the 
 nodes, or on this machine with the CPU fallback for provider ``local``) into a fresh results
 directory (``~/.aiinfra/results/<cluster>/<UTC time>``, printed on stderr), then judge them.
 Exit codes: 0 pass or warn, 1 fail (or an invalid blueprint), 2 usage, a missing directory or
-a missing tool. ``--format json`` prints one document on stdout; progress goes to stderr.
+a missing tool on this machine, 3 nodes unreachable or missing a tool (``<node>/unreachable.json``).
+``--format json`` prints one document on stdout; progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import typer
 
 from aiinfra_iac.commands._common import OutputFormat, fail, stderr_console, stdout_console
 from aiinfra_iac.commands._planload import load_plan
-from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, NodesUnreachable, UsageError
 
 
 def default_results_dir(cluster: str, now: dt.datetime | None = None) -> Path:
@@ -104,4 +105,10 @@ def command(
         from aiinfra_iac.validate.reports.table import print_verdict
 
         print_verdict(verdict, stdout_console())
+    if verdict.unreachable:  # after the reports: the causes first on stderr, then exit 3
+        lost = NodesUnreachable(
+            "validate", [(c.node, c.detail.removeprefix("unreachable: ")) for c in verdict.unreachable]
+        )
+        err.print(str(lost), markup=False, highlight=False)
+        raise typer.Exit(lost.exit_code)
     raise typer.Exit(EXIT_FAILED if verdict.verdict == "fail" else EXIT_OK)

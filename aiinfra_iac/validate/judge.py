@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.validate import layout
+from aiinfra_iac.validate import layout, unreachable
 from aiinfra_iac.validate.kinds import kind_of
 from aiinfra_iac.validate.rules.common import Target, read_result
 from aiinfra_iac.validate.rules.outliers import mark_outliers
@@ -79,9 +79,28 @@ def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[CheckResult]:
     return [judge_target(plan, t) for t in chunk]
 
 
+def _split_unreachable(
+    results_dir: Path, nodes: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], list[CheckResult]]:
+    """Nodes with an ``unreachable.json`` marker become one result each and are not judged further."""
+    reached: dict[str, tuple[str, ...]] = {}
+    lost: list[CheckResult] = []
+    for pool, hosts in nodes.items():
+        keep: list[str] = []
+        for host in hosts:
+            cause = unreachable.cause_of(results_dir, host)
+            if cause is None:
+                keep.append(host)
+            else:
+                lost.append(unreachable.result(host, pool, cause))
+        reached[pool] = tuple(keep)
+    return reached, lost
+
+
 def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -> Verdict:
     """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees."""
     nodes, unknown = layout.scan(plan, results_dir)
+    nodes, lost = _split_unreachable(results_dir, nodes)
     todo = _targets(plan, results_dir, nodes)
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) > PARALLEL_ABOVE:
@@ -95,4 +114,4 @@ def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -
         c.id for c in plan.validation if c.kind == "gpu_burn" and plan.pool(c.pool).gpu is None
     )
     judged = mark_outliers(results, plan.rules, skip=cpu_burns)
-    return Verdict(cluster=plan.name, checks=(*judged, *unknown_dir_results(plan, unknown)))
+    return Verdict(cluster=plan.name, checks=(*lost, *judged, *unknown_dir_results(plan, unknown)))

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CheckStatus = Literal["pass", "warn", "fail"]
-CheckKind = Literal["gpu_burn", "nccl", "rdma", "dcgm", "layout"]
-"""``layout``: a finding about the results directory itself (a folder that is no node of the plan)."""
+CheckKind = Literal["gpu_burn", "nccl", "rdma", "dcgm", "layout", "unreachable"]
+"""``layout``: a finding about the results directory itself (a folder that is no node of the plan);
+``unreachable``: a node that could not be reached or lacks a tool (one result, with the cause)."""
 
 _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 
@@ -53,6 +54,10 @@ class Verdict:
     def verdict(self) -> CheckStatus:
         worst = max((_SEVERITY[c.status] for c in self.checks), default=2)
         return ("pass", "warn", "fail")[worst]
+
+    @property
+    def unreachable(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.kind == "unreachable")
 
     def as_json(self) -> dict[str, object]:
         return {

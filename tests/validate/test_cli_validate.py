@@ -125,3 +125,17 @@ def test_default_results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     blocked.write_text("a file where the home directory should be")
     monkeypatch.setenv("HOME", str(blocked))
     assert default_results_dir("c1", now) == Path("aiinfra-results") / "c1" / "20261125T193005Z"
+
+
+def test_unreachable_node_is_one_result_and_exit_3(tmp_path: Path, blueprint: Path) -> None:
+    from aiinfra_iac.validate import unreachable
+
+    tree = b.results_tree(tmp_path / "r", {"gpu-0": "healthy-h100x8"}, "healthy-ib-h100x16")
+    unreachable.mark(tree, "gpu-1", "ssh: connect to host 10.0.0.12 port 22: No route to host")
+    code, out, err = _invoke(str(blueprint), "--results", str(tree), "--format", "json")
+    assert code == 3
+    doc = json.loads(out)
+    gpu1 = [c for c in doc["checks"] if c["node"] == "gpu-1"]
+    assert len(gpu1) == 1 and gpu1[0]["kind"] == "unreachable"  # not one "missing file" per check
+    assert gpu1[0]["detail"] == "unreachable: ssh: connect to host 10.0.0.12 port 22: No route to host"
+    assert err.splitlines()[0].startswith("1 node(s) unreachable during validate: ssh: connect")

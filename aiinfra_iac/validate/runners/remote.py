@@ -13,6 +13,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate import unreachable
 from aiinfra_iac.validate.runners.commands import Step, all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.slurm import split_results
@@ -54,10 +55,14 @@ def run_remote(
         (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
-        missing = _missing_tools(result.events)
-        if missing:
-            host, tool = missing
-            raise MissingToolError(f"{tool} (on {host})", tool_hint(tool))
+        events = list(result.events)
+        lost = _unreachable_hosts(events)
+        for host, missing in _missing_tools(events).items():
+            lost.setdefault(host, (f"{missing} is not installed on the node: {tool_hint(missing)}", missing))
+        for host, (cause, tool) in sorted(lost.items()):
+            unreachable.mark(results_dir, host, cause, tool)
+        if lost:
+            console.print(f"[red]{len(lost)} node(s) unreachable or missing a tool (see the verdict)[/]")
         split_results(results_dir, steps)
         if result.status != "successful":
             why = _first_failure(result.events)
@@ -67,14 +72,28 @@ def run_remote(
             )
 
 
-def _missing_tools(events: Any) -> tuple[str, str] | None:
+def _missing_tools(events: list[Any]) -> dict[str, str]:
+    """host → the first tool the playbook found missing there."""
+    found: dict[str, str] = {}
     for event in events:
         data = event.get("event_data", {})
         message = str(data.get("res", {}).get("msg", ""))
         if MISSING_MARK in message:
             tools = message.split(MISSING_MARK, 1)[1].strip().split(",")
-            return str(data.get("host", "?")), tools[0]
-    return None
+            found.setdefault(str(data.get("host", "?")), tools[0].strip())
+    return found
+
+
+def _unreachable_hosts(events: list[Any]) -> dict[str, tuple[str, str | None]]:
+    """host → (cause, None) for every ``runner_on_unreachable`` event (SSH/connection failures)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for event in events:
+        if event.get("event") != "runner_on_unreachable":
+            continue
+        data = event.get("event_data", {})
+        msg = str(data.get("res", {}).get("msg", "")).strip() or "unreachable (no message from Ansible)"
+        found.setdefault(str(data.get("host", "?")), (msg[:300], None))
+    return found
 
 
 def _first_failure(events: Any) -> str:
