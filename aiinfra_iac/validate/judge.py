@@ -8,14 +8,16 @@ that node, never an exception. Large trees are parsed in worker processes.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.validate import layout, unreachable
+from aiinfra_iac.validate import layout, provenance, snapshot, unreachable
 from aiinfra_iac.validate.kinds import kind_of
 from aiinfra_iac.validate.rules.common import Target, read_result
 from aiinfra_iac.validate.rules.outliers import mark_outliers
+from aiinfra_iac.validate.snapshot import Snapshot
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 PARALLEL_ABOVE = 400
@@ -63,20 +65,33 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
     return out
 
 
+Judged = tuple[CheckResult, dict[str, object], float]
+"""A result, the facts its output gave (provenance) and the seconds to credit it in JUnit."""
+
+
 def judge_target(plan: ClusterPlan, target: Target) -> CheckResult:
     """Parse one result file and apply its kind's rule."""
+    return _judge_one(plan, target)[0]
+
+
+def _judge_one(plan: ClusterPlan, target: Target) -> Judged:
+    started = time.perf_counter()
     text = read_result(target)
     if isinstance(text, CheckResult):
-        return text
+        return text, {}, 0.0
     try:
         kind = kind_of(target.check.kind)
-        return kind.judge(plan, target, kind.parse(text, target.check))
+        parsed = kind.parse(text, target.check)
+        result = kind.judge(plan, target, parsed)
+        facts, seconds = kind.facts(parsed), kind.duration(parsed)
     except Exception as error:  # a parser or rule bug must not hide the other results
-        return target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
+        failed = target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
+        return failed, {}, time.perf_counter() - started
+    return result, facts, seconds if seconds is not None else time.perf_counter() - started
 
 
-def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[CheckResult]:
-    return [judge_target(plan, t) for t in chunk]
+def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[Judged]:
+    return [_judge_one(plan, t) for t in chunk]
 
 
 def _split_unreachable(
@@ -101,17 +116,62 @@ def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -
     """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees."""
     nodes, unknown = layout.scan(plan, results_dir)
     nodes, lost = _split_unreachable(results_dir, nodes)
+    snapshots = _snapshots(plan, results_dir, nodes)
     todo = _targets(plan, results_dir, nodes)
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) > PARALLEL_ABOVE:
         size = -(-len(todo) // (jobs * 4))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         with ProcessPoolExecutor(max_workers=jobs) as executor:
-            results = [r for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks) for r in part]
+            done = [r for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks) for r in part]
     else:
-        results = _judge_chunk(plan, todo)
+        done = _judge_chunk(plan, todo)
+    results = [r for r, _f, _s in done]
+    facts: dict[str, dict[str, object]] = {}
+    for result, found, _seconds in done:
+        provenance.merge(facts, result.node, found)
+    for node, snap in snapshots.items():
+        provenance.merge(facts, node, snapshot_facts(snap))
     cpu_burns = frozenset(
         c.id for c in plan.validation if c.kind == "gpu_burn" and plan.pool(c.pool).gpu is None
     )
     judged = mark_outliers(results, plan.rules, skip=cpu_burns)
-    return Verdict(cluster=plan.name, checks=(*lost, *judged, *unknown_dir_results(plan, unknown)))
+    drift = [
+        snapshot.result(plan, plan.pool(pool), node, snap)
+        for node, (pool, snap) in _with_pool(nodes, snapshots)
+    ]
+    return Verdict(
+        cluster=plan.name,
+        checks=(*lost, *drift, *judged, *unknown_dir_results(plan, unknown)),
+        provenance=provenance.build(plan, results_dir, facts),
+        durations={r.id: round(seconds, 3) for r, _f, seconds in done},
+    )
+
+
+def _snapshots(
+    plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, ...]]
+) -> dict[str, Snapshot]:
+    found: dict[str, Snapshot] = {}
+    for hosts in nodes.values():
+        for host in hosts:
+            snap = snapshot.read_snapshot(results_dir, host)
+            if snap is not None:
+                found[host] = snap
+    return found
+
+
+def _with_pool(
+    nodes: dict[str, tuple[str, ...]], snapshots: dict[str, Snapshot]
+) -> list[tuple[str, tuple[str, Snapshot]]]:
+    return [(h, (pool, snapshots[h])) for pool, hosts in nodes.items() for h in hosts if h in snapshots]
+
+
+def snapshot_facts(snap: Snapshot) -> dict[str, object]:
+    """Provenance from a node snapshot: driver, CUDA, NCCL, GPUs and HCAs."""
+    return {
+        "driver": snap.driver or "",
+        "cuda": snap.cuda or "",
+        "nccl": snap.nccl or "",
+        "gpus": list(dict.fromkeys(snap.gpus)),
+        "hcas": [f"{h.device} ({h.link_layer}, {h.rate_gbps}G)" for h in snap.hcas],
+    }

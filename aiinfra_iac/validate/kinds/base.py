@@ -44,6 +44,14 @@ class Kind(ABC):
     def judge(self, plan: ClusterPlan, target: Target, parsed: Any) -> CheckResult:
         """The rule: the parsed record → pass/warn/fail with the measured value."""
 
+    def facts(self, parsed: Any) -> dict[str, object]:
+        """Provenance read from the output: tool versions (``{"nccl": "2.21.5"}``), ``gpus``, ``hcas``."""
+        return {}
+
+    def duration(self, parsed: Any) -> float | None:
+        """Seconds the tool ran, where its output says (JUnit ``time``); None: not printed."""
+        return None
+
     @abstractmethod
     def plot(
         self,

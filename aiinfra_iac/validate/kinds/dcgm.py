@@ -39,6 +39,9 @@ class DcgmKind(Kind):
     def judge(self, plan: ClusterPlan, target: Target, parsed: DcgmResult) -> CheckResult:
         return judge_dcgm(target, parsed)
 
+    def facts(self, parsed: DcgmResult) -> dict[str, object]:
+        return {"dcgm": parsed.version or ""}
+
     def plot(
         self,
         plan: ClusterPlan,

@@ -40,6 +40,12 @@ class GpuBurnKind(Kind):
         pool = plan.pool(target.check.pool)
         return judge_gpu_burn(target, parsed, self.params(target.check, pool).gpus, pool)
 
+    def facts(self, parsed: GpuBurnResult) -> dict[str, object]:
+        return {"gpus": list(parsed.gpu_names)}
+
+    def duration(self, parsed: GpuBurnResult) -> float | None:
+        return float(parsed.seconds) if parsed.seconds is not None else None
+
     def plot(
         self,
         plan: ClusterPlan,

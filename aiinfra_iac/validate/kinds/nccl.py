@@ -47,6 +47,20 @@ class NcclKind(Kind):
             target, parsed, pool, plan.rules, expected_ranks=ranks, planned_largest=params.planned_largest
         )
 
+    def facts(self, parsed: NcclRun) -> dict[str, object]:
+        return {
+            "nccl": parsed.nccl_version or "",
+            "nccl-tests": parsed.tests_version or "",
+            "gpus": list(dict.fromkeys(parsed.devices)),
+        }
+
+    def duration(self, parsed: NcclRun) -> float | None:
+        """The sweep's measured time: per row out-of-place + in-place time x the run's iterations."""
+        if not parsed.rows or parsed.iters is None:
+            return None
+        per_iter_us = sum(r.oop_time_us + (r.ip_time_us or 0.0) for r in parsed.rows)
+        return per_iter_us * parsed.iters / 1e6
+
     def plot(
         self,
         plan: ClusterPlan,

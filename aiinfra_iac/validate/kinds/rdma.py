@@ -45,6 +45,10 @@ class RdmaKind(Kind):
         planned = self.params(target.check, plan.pool(target.check.pool)).planned_largest
         return judge_rdma(target, parsed, plan.rules, planned_largest=planned)
 
+    def facts(self, parsed: PerftestResult) -> dict[str, object]:
+        hca = f"{parsed.device} ({parsed.link_type})" if parsed.link_type else parsed.device
+        return {"hcas": [hca] if hca else [], "perftest": parsed.test or ""}
+
     def plot(
         self,
         plan: ClusterPlan,

@@ -31,6 +31,8 @@ _OOB = re.compile(r"^#?\s*Out of bounds values\s*:\s*(?P<n>\d+)")
 _AVG = re.compile(r"^#?\s*Avg bus bandwidth\s*:\s*(?P<v>\S+)")
 _VERSION = re.compile(r"\bNCCL version\s+(?P<v>\d+\.\d+\.\d+\S*)")
 _TESTS_VERSION = re.compile(r"nccl-library=(?P<code>\d+)")
+_TESTS_RELEASE = re.compile(r"#\s*nccl-tests version\s+(?P<v>\d[\w.]*)")
+_ITERS = re.compile(r"\bwarmup iters:\s*\d+\s+iters:\s*(?P<n>\d+)")
 _STARTING = re.compile(r"#\s*Collective test starting:\s*(?P<bin>\S+)")
 _BINARY = re.compile(r"\b(?P<name>[a-z][a-z_]*?)_perf(?:_mpi)?\b")
 _NRANKS = re.compile(r"\bnranks\s+(?P<n>\d+)")
@@ -211,6 +213,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
     detected: str | None = None
     in_table = False
     last_row_line = -1
+    tests_version: str | None = None
+    iters: int | None = None
     for idx, line in enumerate(lines):
         lineno = idx + 1
         stripped = line.strip()
@@ -248,6 +252,12 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             if m_avg:
                 avg = to_float(m_avg.group("v"))
                 continue
+            m_rel = _TESTS_RELEASE.search(stripped)
+            if m_rel:
+                tests_version = m_rel.group("v")
+            m_it = _ITERS.search(stripped)
+            if m_it:
+                iters = int(m_it.group("n"))
             m_tv = _TESTS_VERSION.search(stripped)
             if m_tv and version is None:
                 version = _version_from_code(int(m_tv.group("code")))
@@ -307,6 +317,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         nccl_version=version,
         problems=tuple(dict.fromkeys(state.problems)),
         ib_link_layers=link_layers,
+        tests_version=tests_version,
+        iters=iters,
     )
 
 
