@@ -34,9 +34,15 @@ IBSTAT_BLOCK = """CA '{dev}'
 \t\tLink layer: {layer}
 """
 
-IP_LINK = """1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
-2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {mtu} qdisc mq state UP mode DEFAULT group default qlen 1000\\    link/ether 0c:42:a1:00:00:01 brd ff:ff:ff:ff:ff:ff
-3: eth1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/ether 0c:42:a1:00:00:02 brd ff:ff:ff:ff:ff:ff"""
+_TAIL = "qdisc mq state UP mode DEFAULT group default qlen 1000\\    link/ether 0c:42:a1:00:00:01"
+IP_LINK = "\n".join(
+    [
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default "
+        "qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
+        "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {mtu} " + _TAIL,
+        "3: eth1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000",
+    ]
+)
 
 
 def snapshot_text(
@@ -47,7 +53,8 @@ def snapshot_text(
     return (
         f"### gpus\n{smi}\n### smi\n{SMI_BANNER.replace('580.65.06', driver)}\n### ibstat\n{ib}"
         f"### links\n{IP_LINK.format(mtu=mtu)}\n"
-        "### cmdline\nBOOT_IMAGE=/vmlinuz-6.8.0-1017-nvidia root=UUID=1 ro iommu=pt transparent_hugepage=madvise\n"
+        "### cmdline\nBOOT_IMAGE=/vmlinuz-6.8.0-1017-nvidia root=UUID=1 ro iommu=pt "
+        "transparent_hugepage=madvise\n"
     )
 
 
@@ -86,8 +93,6 @@ def test_mtu_1500_on_roce_fails() -> None:
     pool = b.pool("gpu", 1, gpu_plan=b.gpu("H100", 8), fabric_plan=b.fabric("roce"))
     assert pool.fabric is not None
     roce = pool.fabric.model_copy(update={"roce": RoceSpec()})
-        update={"roce": __import__("aiinfra_iac.blueprint.models").blueprint.models.RoceSpec()}
-    )  # type: ignore[union-attr]
     pool = pool.model_copy(update={"fabric": roce})
     plan = b.plan([pool], b.gpu_checks("gpu"))
     found = snapshot.drift(plan, pool, snapshot.parse_snapshot(snapshot_text(mtu=1500, layer="Ethernet")))
