@@ -133,8 +133,12 @@ def parse_links(text: str) -> dict[str, int]:
     return mtus
 
 
+_NOT_RECORDED = re.compile(r"command not found|: not found|No such file or directory", re.IGNORECASE)
+"""A section whose command is absent on the node (a CPU node has no nvidia-smi): not recorded."""
+
+
 def parse_snapshot(text: str) -> Snapshot:
-    parts = sections(text)
+    parts = {name: body for name, body in sections(text).items() if not _NOT_RECORDED.search(body[:300])}
     gpus, driver = parse_gpus(parts.get("gpus", ""))
     smi = _SMI_VERSIONS.search(parts.get("smi", ""))
     nccl = parts.get("nccl", "").strip() or None
@@ -148,6 +152,28 @@ def parse_snapshot(text: str) -> Snapshot:
         nccl=nccl if nccl and re.fullmatch(r"\d+\.\d+\.\d+\S*", nccl) else None,
         sections=tuple(parts),
     )
+
+
+def collect_local(results_dir: Path, node: str, timeout: float = 30.0) -> Path:
+    """Run :data:`SCRIPT` on this machine (the sandbox's nodes) and record it for ``node``."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["sh", "-c", SCRIPT], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        text = done.stdout + done.stderr
+    except (OSError, subprocess.TimeoutExpired) as error:
+        text = f"### error\n{error}\n"
+    path = results_dir / node / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def step_argv() -> tuple[str, ...]:
+    """The snapshot as a runner step (``sh -c`` of read-only commands)."""
+    return ("sh", "-c", SCRIPT)
 
 
 def read_snapshot(results_dir: Path, node: str) -> Snapshot | None:

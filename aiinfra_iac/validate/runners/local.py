@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 def run_local(
     plan: ClusterPlan, results_dir: Path, console: Console, *, burn_seconds: float | None = None
 ) -> None:
+    from aiinfra_iac.validate import snapshot
+
+    for pool in plan.pools:  # the sandbox's nodes are this machine: record what it has
+        for host in pool.hosts:
+            snapshot.collect_local(results_dir, host)
     cpu_checks = [c for c in plan.validation if plan.pool(c.pool).gpu is None]
     gpu_checks = [c for c in plan.validation if plan.pool(c.pool).gpu is not None]
     if gpu_checks:

@@ -20,7 +20,16 @@ from aiinfra_iac.validate.runners.slurm import split_results
 
 
 def plan_steps(plan: ClusterPlan) -> list[Step]:
-    return all_steps(plan, {pool.name: pool.hosts for pool in plan.pools})
+    """Every check's steps, plus each node's snapshot (:mod:`aiinfra_iac.validate.snapshot`)."""
+    from aiinfra_iac.validate import snapshot
+
+    steps = all_steps(plan, {pool.name: pool.hosts for pool in plan.pools})
+    hosts = sorted(
+        {s.host for s in steps if not s.output.startswith("_")} & {h for p in plan.pools for h in p.hosts}
+    )
+    return steps + [
+        Step("snapshot", h, snapshot.step_argv(), f"{h}/{snapshot.FILE}", tool="sh") for h in hosts
+    ]
 
 
 def inventory(
