@@ -67,6 +67,9 @@ def command(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML report with plots here.")
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every check in the text table (large fleets are summarised).")
+    ] = False,
     burn_seconds: Annotated[
         float | None,
         typer.Option(
@@ -104,7 +107,7 @@ def command(
     else:
         from aiinfra_iac.validate.reports.table import print_verdict
 
-        print_verdict(verdict, stdout_console())
+        print_verdict(verdict, stdout_console(), show_all=show_all)
     if verdict.unreachable:  # after the reports: the causes first on stderr, then exit 3
         lost = NodesUnreachable(
             "validate", [(c.node, c.detail.removeprefix("unreachable: ")) for c in verdict.unreachable]

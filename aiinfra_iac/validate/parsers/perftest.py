@@ -75,11 +75,20 @@ def parse_perftest(text: str) -> PerftestResult:
         line = raw.strip()
         if not line:
             continue
-        title = _TITLE.match(line)
+        if mode and line[0].isdigit() and _ROW.match(line):  # the common case first: a result row
+            tokens = line.split()
+            row = _row([tokens[0], *tokens[2:]] if qos and mode.startswith("bw") else tokens, mode)
+            if row is None:
+                problems.append(f"line {lineno}: unreadable result row {line[:80]!r}")
+            else:
+                rows.setdefault(row.size_bytes, row)
+                open_rows, closed = True, False
+            continue
+        title = _TITLE.match(line) if line[0].isalpha() else None
         if title:
             test = test or _test_name(title.group("verb"), title.group("kind"))
             continue
-        if _RULE_LINE.match(line):
+        if line[0] == "-" and _RULE_LINE.match(line):
             if open_rows:
                 closed, open_rows = True, False
             continue

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiinfra_iac.plan.model import ClusterPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
+from aiinfra_iac.validate.provenance import CPU_BANNER
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 MAX_LINES = 16
@@ -190,23 +191,100 @@ _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 .badge{display:inline-block;padding:.2em .8em;border-radius:4px;color:#fff;font-weight:bold}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
 tr.fail td:first-child{color:#c62828;font-weight:bold}tr.warn td:first-child{color:#b8860b;font-weight:bold}
-tr.pass td:first-child{color:#2e7d32}figure{margin:1em 0}img{max-width:100%}"""
+tr.pass td:first-child{color:#2e7d32}figure{margin:1em 0}img{max-width:100%}
+.banner{background:#c62828;color:#fff;font-weight:bold;padding:.5em 1em;font-size:1.2em}
+.heatwrap{overflow-x:auto;border:1px solid #ccc}figure svg{max-width:100%}"""
+
+
+MAX_PLOT_NODES = 64
+"""Above this many nodes the per-node matplotlib plots give way to the fleet views alone."""
+MAX_TABLE_ROWS = 1000
+
+
+def _provenance(verdict: Verdict) -> str:
+    esc = html.escape
+    prov = verdict.provenance
+    if prov is None:
+        return ""
+    banner = f'<p class="banner">{esc(CPU_BANNER)}</p>' if prov.cpu_fallback else ""
+    nodes = "".join(
+        f"<tr><td>{esc(node)}</td><td>{esc(_versions(record))}</td>"
+        f"<td>{esc(', '.join(map(str, record.get('gpus', []) or [])))}</td>"  # type: ignore[call-overload]
+        f"<td>{esc(', '.join(map(str, record.get('hcas', []) or [])))}</td></tr>"  # type: ignore[call-overload]
+        for node, record in list(prov.nodes.items())[:MAX_PLOT_NODES]
+    )
+    more = (
+        f"<p>… and {len(prov.nodes) - MAX_PLOT_NODES} more nodes (JSON report)</p>"
+        if len(prov.nodes) > MAX_PLOT_NODES
+        else ""
+    )
+    return (
+        f'{banner}<p class="prov">Judged {esc(prov.timestamp)} by aiinfra {esc(prov.aiinfra_version)}; '
+        f"blueprint <code>{esc(prov.blueprint or '?')}</code> "
+        f"sha256 <code>{esc(prov.blueprint_sha256 or '?')}</code>.</p>"
+        "<details><summary>Versions and inventory seen per node</summary>"
+        "<table><tr><th>node</th><th>versions</th>"
+        f"<th>GPUs</th><th>HCAs</th></tr>{nodes}</table>{more}</details>"
+    )
+
+
+def _versions(record: dict[str, object]) -> str:
+    versions = record.get("versions")
+    if not isinstance(versions, dict):
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
+
+
+def _fleet(plan: ClusterPlan, verdict: Verdict, root: Path) -> str:
+    from aiinfra_iac.validate.reports import fleet
+
+    esc = html.escape
+
+    def read(check: ValidationCheckPlan, node: str) -> str | None:
+        return _read(layout.check_path(plan, root, check, node))
+
+    hists = "".join(
+        f"<figure><figcaption>{esc(t)}</figcaption>{svg}</figure>"
+        for t, svg in fleet.histograms(plan, verdict)
+    )
+    curves = "".join(
+        f"<figure><figcaption>{esc(t)}</figcaption>{svg}</figure>"
+        for t, svg in fleet.pool_curves(plan, verdict, root, read)
+    )
+    return (
+        f"<h2>Worst {fleet.WORST_N}</h2>{fleet.worst_table(verdict)}"
+        f'<h2>Heat map (node x check)</h2><div class="heatwrap">{fleet.heat_map(plan, verdict)}</div>'
+        f"<h2>Bandwidth per check</h2>{hists or '<p>No bandwidth results.</p>'}"
+        f"<h2>NCCL per pool</h2>{curves or '<p>No single-node NCCL results.</p>'}"
+    )
 
 
 def render_html(plan: ClusterPlan, verdict: Verdict, results_dir: Path) -> str:
-    """The report as one HTML document with its plots embedded as base64 PNG."""
+    """The report as one HTML document: fleet views (SVG), per-node plots (PNG) on small fleets."""
     esc = html.escape
+    listed = list(verdict.checks)
+    cut = ""
+    if len(listed) > MAX_TABLE_ROWS:
+        listed = [c for c in listed if c.status != "pass"]
+        hidden = len(verdict.checks) - len(listed)
+        cut = f"<p>{hidden} passing checks not listed (JSON/JUnit reports have all).</p>"
+        if len(listed) > MAX_TABLE_ROWS:
+            cut += f"<p>First {MAX_TABLE_ROWS} of {len(listed)} failed/warned checks listed.</p>"
+            listed = sorted(listed, key=lambda c: ({"fail": 0, "warn": 1, "pass": 2}[c.status], c.id))[
+                :MAX_TABLE_ROWS
+            ]
+    nodes = len({c.node for c in verdict.checks})
     rows = "\n".join(
         f'<tr class="{c.status}"><td>{c.status.upper()}</td><td>{esc(c.id)}</td><td>{esc(c.node)}</td>'
         f"<td>{'' if c.measured is None else f'{c.measured:g}'}</td>"
         f"<td>{'' if c.expected is None else f'{c.expected:g}'}</td><td>{esc(c.unit)}</td>"
         f"<td>{esc(c.detail)}</td></tr>"
-        for c in sorted(verdict.checks, key=lambda c: ({"fail": 0, "warn": 1, "pass": 2}[c.status], c.id))
+        for c in sorted(listed, key=lambda c: ({"fail": 0, "warn": 1, "pass": 2}[c.status], c.id))
     )
     figures = "\n".join(
         f'<figure><figcaption>{esc(title)}</figcaption><img alt="{esc(title)}" '
         f'src="data:image/png;base64,{data}"></figure>'
-        for title, data in _plots(plan, verdict, results_dir)
+        for title, data in (_plots(plan, verdict, results_dir) if nodes <= MAX_PLOT_NODES else [])
     )
     counts = {s: sum(1 for c in verdict.checks if c.status == s) for s in ("pass", "warn", "fail")}
     rules = plan.rules
@@ -219,9 +297,11 @@ def render_html(plan: ClusterPlan, verdict: Verdict, results_dir: Path) -> str:
 Rules: fail below {rules.fail_below:g} x expected, warn below {rules.warn_below:g} x expected,
 outliers more than {rules.outlier_pct:g}% under the pool median.
 Results from <code>{esc(str(results_dir))}</code>.</p>
-<h2>Plots</h2>
-{figures or "<p>No measurements to plot.</p>"}
-<h2>Checks</h2>
+{_provenance(verdict)}
+{_fleet(plan, verdict, results_dir)}
+<h2>Plots per node</h2>
+{figures or f"<p>Per-node plots are drawn up to {MAX_PLOT_NODES} nodes; the fleet views cover the rest.</p>"}
+<h2>Checks</h2>{cut}
 <table><tr><th>status</th><th>check</th><th>node</th><th>measured</th><th>expected</th><th>unit</th><th>detail</th></tr>
 {rows}
 </table></body></html>

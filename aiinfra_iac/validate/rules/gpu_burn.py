@@ -39,4 +39,6 @@ def judge_gpu_burn(
     if expected_gpus and len(result.gpus) < expected_gpus:
         return target.result("fail", f"gpu-burn tested {len(result.gpus)} of {expected_gpus} GPUs")
     rate = f", slowest {slowest:g} Gflop/s" if slowest is not None else ""
-    return target.result("pass", f"{len(result.gpus)} GPUs OK{rate}{model_note}", measured=slowest)
+    # the CPU fallback's matmul workers stand in for GPUs: never call them GPUs
+    what = "CPU workers" if pool is not None and pool.gpu is None else "GPUs"
+    return target.result("pass", f"{len(result.gpus)} {what} OK{rate}{model_note}", measured=slowest)
