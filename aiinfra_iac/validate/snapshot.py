@@ -228,17 +228,29 @@ def drift(plan: ClusterPlan, pool: PoolPlan, snap: Snapshot) -> list[str]:
     want_nccl = plan.tuning.nccl.version
     if want_nccl and snap.nccl and not snap.nccl.startswith(want_nccl):
         found.append(f"NCCL {snap.nccl}, the plan pins {want_nccl}")
-    if snap.cmdline and plan.provider.type != "local":
-        missing = [a for a in expected_kernel_args(plan) if a not in snap.cmdline]
-        if missing:
-            found.append(f"kernel arguments missing: {' '.join(missing)}")
+    missing = pending_kernel_args(plan, snap)
+    if missing and plan.tuning.host.reboot:  # the roles reboot to apply them: they must be live
+        found.append(f"kernel arguments missing: {' '.join(missing)}")
     return found
+
+
+def pending_kernel_args(plan: ClusterPlan, snap: Snapshot) -> list[str]:
+    """Kernel arguments the roles set that the running kernel lacks (live only after a reboot)."""
+    if not snap.cmdline or plan.provider.type == "local":
+        return []
+    return [a for a in expected_kernel_args(plan) if a not in snap.cmdline]
 
 
 def result(plan: ClusterPlan, pool: PoolPlan, node: str, snap: Snapshot) -> CheckResult:
     """``snapshot:<pool>:<node>``: fail with what differs, pass with what was seen."""
     differs = drift(plan, pool, snap)
     seen = describe(snap)
+    waiting = pending_kernel_args(plan, snap)
+    pending = (
+        f"; kernel arguments pending a reboot (tuning.host.reboot is off): {' '.join(waiting)}"
+        if waiting
+        else ""
+    )
     return CheckResult(
         id=f"snapshot:{pool.name}:{node}",
         node=node,
@@ -248,7 +260,9 @@ def result(plan: ClusterPlan, pool: PoolPlan, node: str, snap: Snapshot) -> Chec
         measured=None,
         expected=None,
         unit="",
-        detail=("drift from the plan: " + "; ".join(differs)) if differs else f"matches the plan: {seen}",
+        detail=("drift from the plan: " + "; ".join(differs))
+        if differs
+        else f"matches the plan: {seen}{pending}",
     )
 
 

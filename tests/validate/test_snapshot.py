@@ -113,3 +113,20 @@ def test_judge_fails_the_drifting_node_and_records_provenance(tmp_path: Path) ->
     versions = verdict.provenance.nodes["gpu-0"]["versions"]
     assert isinstance(versions, dict) and versions["driver"] == "580.65.06" and versions["cuda"] == "13.0"
     assert versions["dcgm"] and versions["nccl"]
+
+
+def test_kernel_args_fail_only_where_the_roles_reboot() -> None:
+    pool = b.pool("gpu", 1, gpu_plan=b.gpu("H100", 8), fabric_plan=b.fabric("infiniband"))
+    plan = b.plan([pool], b.gpu_checks("gpu"))
+    text = snapshot_text().replace(" iommu=pt", "")
+    snap = snapshot.parse_snapshot(text)
+    assert snapshot.drift(plan, pool, snap) == []  # reboot off: pending, reported in the detail
+    assert "pending a reboot" in snapshot.result(plan, pool, "gpu-0", snap).detail
+    rebooting = plan.model_copy(
+        update={
+            "tuning": plan.tuning.model_copy(
+                update={"host": plan.tuning.host.model_copy(update={"reboot": True})}
+            )
+        }
+    )
+    assert snapshot.drift(rebooting, pool, snap) == ["kernel arguments missing: iommu=pt"]
