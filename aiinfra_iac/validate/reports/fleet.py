@@ -81,11 +81,12 @@ def heat_map(plan: ClusterPlan, verdict: Verdict) -> str:
     if not nodes:
         return ""
     nodes.sort()
-    cw, ch, left, top = 6, 14, 260, 18
+    # one pixel or more per node, no scaling: labels stay readable at 1,024 nodes
+    cw, ch, left, top = max(1, min(24, 1100 // len(nodes))), 14, 260, 18
     width, height = left + cw * len(nodes), top + ch * len(rows) + 4
     out = [
         f'<svg class="heat" viewBox="0 0 {width} {height}" '
-        f'preserveAspectRatio="none" width="100%" height="{max(120, height)}" role="img" '
+        f'width="{width}" height="{height}" role="img" '
         f'aria-label="node x check heat map">',
         f'<rect x="{left}" y="{top}" width="{cw * len(nodes)}" height="{ch * len(rows)}" '
         f'fill="{COLORS["none"]}"/>',
@@ -106,7 +107,7 @@ def heat_map(plan: ClusterPlan, verdict: Verdict) -> str:
                 f" {result.measured:g} {result.unit}" if result.measured is not None else ""
             )
             out.append(
-                f'<rect x="{left + n * cw}" y="{y}" width="{cw - 1}" height="{ch - 2}" '
+                f'<rect x="{left + n * cw}" y="{y}" width="{cw - 1 if cw > 2 else cw}" height="{ch - 2}" '
                 f'fill="{_cell_color(result, fail_below)}"><title>{html.escape(tip)}</title></rect>'
             )
     step = max(1, len(nodes) // 16)
