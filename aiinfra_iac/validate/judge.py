@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -112,8 +113,15 @@ def _split_unreachable(
     return reached, lost
 
 
-def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -> Verdict:
-    """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees."""
+def judge(
+    plan: ClusterPlan,
+    results_dir: Path,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Verdict:
+    """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees;
+    ``progress(done, total)`` is called as results are judged."""
     nodes, unknown = layout.scan(plan, results_dir)
     nodes, lost = _split_unreachable(results_dir, nodes)
     snapshots = _snapshots(plan, results_dir, nodes)
@@ -123,9 +131,17 @@ def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -
         size = -(-len(todo) // (jobs * 4))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         with ProcessPoolExecutor(max_workers=jobs) as executor:
-            done = [r for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks) for r in part]
+            done = []
+            for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks):
+                done.extend(part)
+                if progress is not None:
+                    progress(len(done), len(todo))
     else:
-        done = _judge_chunk(plan, todo)
+        done = []
+        for start in range(0, len(todo), 64):
+            done.extend(_judge_chunk(plan, todo[start : start + 64]))
+            if progress is not None:
+                progress(len(done), len(todo))
     results = [r for r, _f, _s in done]
     facts: dict[str, dict[str, object]] = {}
     for result, found, _seconds in done:
