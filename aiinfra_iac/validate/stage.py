@@ -73,7 +73,11 @@ def run_validate(
 
 def _burn_seconds(plan: ClusterPlan, override: float | None) -> float | None:
     """The longest burn the plan runs (what the countdown counts down), or None without one."""
-    seconds = [float(c.params.get("seconds", 0)) for c in plan.validation if c.kind == "gpu_burn"]
+    from aiinfra_iac.validate.kinds.params import gpu_burn_params
+
+    seconds = [
+        float(gpu_burn_params(c, plan.pool(c.pool)).seconds) for c in plan.validation if c.kind == "gpu_burn"
+    ]
     if not seconds:
         return None
     return override if override is not None else max(seconds)

@@ -62,7 +62,10 @@ def _run_cpu_fallback(
         pool = plan.pool(check.pool)
         workers = workers_of(check)
         if check.kind == "gpu_burn":
-            seconds = burn_seconds if burn_seconds is not None else float(check.params.get("seconds", 10))
+            from aiinfra_iac.validate.kinds.params import gpu_burn_params
+
+            planned = gpu_burn_params(check, pool).seconds
+            seconds = burn_seconds if burn_seconds is not None else float(planned)
             console.print(
                 f"[bold]{check.id}[/] {len(pool.hosts)} node(s): CPU burn, {workers} workers each, "
                 f"{seconds:g} s"
