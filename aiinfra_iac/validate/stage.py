@@ -63,9 +63,30 @@ def run_validate(
     burn_seconds: float | None = None,
     deployment: Deployment | None = None,
 ) -> Verdict:
-    """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there."""
+    """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there.
+
+    Progress (phase, done/total, elapsed, the burn's countdown) goes to ``console`` (stderr)."""
+    from aiinfra_iac.validate.progress import ValidationProgress
+
+    progress = ValidationProgress(console, enabled=console.is_terminal)
     if collect:
-        collect_results(plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment)
+        nodes = sum(len(p.hosts) for p in plan.pools)
+        burn = _burn_seconds(plan, burn_seconds)
+        with progress.phase(f"running checks on {nodes} node(s)", None, burn_seconds=burn):
+            collect_results(plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment)
     elif not results_dir.is_dir():
         raise UsageError(f"results directory {results_dir} does not exist")
-    return judge(plan, results_dir)
+    with progress.phase("judging results") as advance:
+        return judge(plan, results_dir, progress=advance)
+
+
+def _burn_seconds(plan: ClusterPlan, override: float | None) -> float | None:
+    """The longest burn the plan runs (what the countdown counts down), or None without one."""
+    from aiinfra_iac.validate.kinds.params import gpu_burn_params
+
+    seconds = [
+        float(gpu_burn_params(c, plan.pool(c.pool)).seconds) for c in plan.validation if c.kind == "gpu_burn"
+    ]
+    if not seconds:
+        return None
+    return override if override is not None else max(seconds)
