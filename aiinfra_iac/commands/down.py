@@ -40,7 +40,7 @@ def command(
             removed = sandbox.remove_nodes(plan, state)
             StageRecord.load(state, plan).reset()
             where = sandbox.sandbox_dir(plan, state)
-            gone = f"removed {len(removed)} sandbox root(s) in {where}: " + ", ".join(p.name for p in removed)
+            gone = f"removed {len(removed)} sandbox root(s) in {where}: " + ", ".join(removed)
             err.print(
                 f"{plan.name}: {gone if removed else f'no sandbox roots in {where}; nothing to remove'}."
             )

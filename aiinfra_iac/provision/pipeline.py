@@ -119,12 +119,13 @@ class Pipeline:
 
     def _provision_sandbox(self) -> None:
         started = time.monotonic()
-        created, present = sandbox.create_nodes(self.plan, self.state)
+        changes = sandbox.create_nodes(self.plan, self.state)
         where = sandbox.sandbox_dir(self.plan, self.state)
-        done = f"created {', '.join(created)}" if created else "nothing to create"
-        kept = f"; already present: {', '.join(present)}" if present else ""
+        done = f"created {', '.join(changes.created)}" if changes.created else "nothing to create"
+        kept = f"; already present: {', '.join(changes.present)}" if changes.present else ""
+        gone = f"; removed (no longer in the plan): {', '.join(changes.removed)}" if changes.removed else ""
         self.console.print(
-            f"provision: sandbox roots in {where}: {done}{kept} ({time.monotonic() - started:.1f} s)"
+            f"provision: sandbox roots in {where}: {done}{kept}{gone} ({time.monotonic() - started:.1f} s)"
         )
 
     def _configure(self, outcome: UpOutcome) -> None:

@@ -116,17 +116,17 @@ def test_create_extracts_each_node_once_and_remove_lists_them(fake_image: Path, 
     plan, state = _plan(), tmp_path / "state"
     with pytest.raises(UsageError, match=r"sandbox-0, sandbox-1 have no root.*--only provision"):
         sandbox.require_nodes(plan, state)
-    assert sandbox.create_nodes(plan, state) == (["sandbox-0", "sandbox-1"], [])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-0", "sandbox-1"], [], [])
     root = sandbox.node_roots(plan, state)["sandbox-0"]
     assert (root / "etc/hostname").read_text() == "sandbox\n"
     (root / "etc/marker").write_text("kept")
     # a root cut short (no python3) is extracted again; a complete one is left alone
     (sandbox.node_roots(plan, state)["sandbox-1"] / "usr/bin/python3").unlink()
-    assert sandbox.create_nodes(plan, state) == (["sandbox-1"], ["sandbox-0"])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-1"], ["sandbox-0"], [])
     assert (root / "etc/marker").read_text() == "kept"
     sandbox.require_nodes(plan, state)
     removed = sandbox.remove_nodes(plan, state)
-    assert [p.name for p in removed] == ["sandbox-0", "sandbox-1"]
+    assert removed == ["sandbox-0", "sandbox-1"]
     assert not sandbox.sandbox_dir(plan, state).exists()
     assert sandbox.remove_nodes(plan, state) == []
 
