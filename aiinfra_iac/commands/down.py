@@ -37,13 +37,15 @@ def command(
         if sandbox.uses_chroot_sandbox(plan):
             if sandbox.sandbox_dir(plan, state).exists():
                 confirm_or_exit(f"Remove the sandbox nodes of {plan.name}?", yes)
-            removed = sandbox.remove_nodes(plan, state)
+            from aiinfra_iac.provision.sandbox_cluster import teardown
+
+            removed = teardown(plan, state)
             StageRecord.load(state, plan).reset()
             where = sandbox.sandbox_dir(plan, state)
-            gone = f"removed {len(removed)} sandbox root(s) in {where}: " + ", ".join(removed)
-            err.print(
-                f"{plan.name}: {gone if removed else f'no sandbox roots in {where}; nothing to remove'}."
-            )
+            if not removed:
+                err.print(f"{plan.name}: no sandbox in {where}; nothing to remove.")
+            for line in removed:
+                err.print(f"{plan.name}: removed {line}")
             raise typer.Exit(EXIT_OK)
         if not provider.creates_cloud_resources:
             StageRecord.load(state, plan).reset()

@@ -119,7 +119,10 @@ class Pipeline:
 
     def _provision_sandbox(self) -> None:
         started = time.monotonic()
-        changes = sandbox.create_nodes(self.plan, self.state)
+        from aiinfra_iac.provision import sandbox_cluster
+
+        made = sandbox_cluster.provision(self.plan, self.state)
+        changes = made.changes
         where = sandbox.sandbox_dir(self.plan, self.state)
         done = f"created {', '.join(changes.created)}" if changes.created else "nothing to create"
         kept = f"; already present: {', '.join(changes.present)}" if changes.present else ""
@@ -127,6 +130,8 @@ class Pipeline:
         self.console.print(
             f"provision: sandbox roots in {where}: {done}{kept}{gone} ({time.monotonic() - started:.1f} s)"
         )
+        for line in made.describe():
+            self.console.print(f"provision: {line}")
 
     def _configure(self, outcome: UpOutcome) -> None:
         try:

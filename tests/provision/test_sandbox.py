@@ -18,7 +18,7 @@ from aiinfra_iac.configure.roles import configures_nodes, roles_for_pool
 from aiinfra_iac.configure.stage import run_configure
 from aiinfra_iac.errors import EXIT_USAGE, AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_net
 from aiinfra_iac.provision.pipeline import Pipeline, node_addresses
 from aiinfra_iac.provision.providers import provider_for
 from aiinfra_iac.provision.stages import StageRecord
@@ -65,7 +65,17 @@ def fake_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     subprocess.run(["tar", "-C", str(src), "-cf", str(tarball), "."], check=True)
     monkeypatch.setattr(sandbox, "require_tools", lambda: None)
     monkeypatch.setattr(sandbox, "base_tarball", lambda: tarball)
+    monkeypatch.setattr(sandbox_net, "up", _fake_net_up)
     return tarball
+
+
+def _fake_net_up(plan: ClusterPlan, state: Path, roots: dict[str, Path]) -> sandbox_net.SandboxNet:
+    """The record the network step would write, without namespaces (those need root: test_sandbox_net)."""
+    nodes = tuple(
+        sandbox_net.NodeNet(h, f"ns-{h}", f"veth{i}", f"10.9.9.{i + 2}")
+        for i, h in enumerate(sandbox_net.hosts_in_plan(plan))
+    )
+    return sandbox_net.SandboxNet("fake", "br-fake", "10.9.9.0/24", "10.9.9.1", 1500, nodes)
 
 
 def test_roots_and_addresses_live_under_the_state_dir(tmp_path: Path) -> None:
@@ -177,6 +187,7 @@ def test_provision_stage_creates_the_roots_and_configure_gets_chroot_addresses(
     pipeline.run(["provision", "configure"])
     out = _text(console)
     assert "creates 2 sandbox node(s)" in out and "created sandbox-0, sandbox-1" in out
+    assert "bridge br-fake 10.9.9.1 on 10.9.9.0/24" in out and "sandbox-1        10.9.9.3" in out
     assert seen["addresses"] == sandbox.chroot_addresses(plan, tmp_path)
     assert StageRecord.load(tmp_path, plan).completed == ["provision", "configure"]
 
@@ -198,7 +209,7 @@ def test_down_removes_the_roots_and_says_which(fake_image: Path, tmp_path: Path)
     StageRecord.load(tmp_path, plan).mark("provision")
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
     assert code == 0, err
-    assert "removed 2 sandbox root(s)" in err and "sandbox-0, sandbox-1" in err
+    assert "removed 2 node root(s)" in err and "sandbox-0, sandbox-1" in err
     assert not sandbox.sandbox_dir(plan, tmp_path).exists()
     assert StageRecord.load(tmp_path, plan).completed == []
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
