@@ -137,7 +137,7 @@ def test_a_subnet_of_another_stack_is_refused_and_the_default_avoids_it(
 
 
 def test_unknown_node_and_bad_rate_are_usage_errors(image: Path, tmp_path: Path) -> None:
-    file, plan = _plan(tmp_path, "net-usage", None)
+    file, _ = _plan(tmp_path, "net-usage", None)
     code, _, err = _cli("sandbox", "fault", file, "sandbox-0", "--rate", "50mbit", "--state-dir", tmp_path)
     assert code == 2 and "sandbox network is not up" in err
     code, _, err = _cli("sandbox", "fault", file, "sandbox-0", "--rate", "fast", "--down")
