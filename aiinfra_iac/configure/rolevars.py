@@ -179,6 +179,17 @@ def gres_type(gpu_model: str) -> str:
     return gpu_model.split("-")[0].lower()
 
 
+# The local chroot sandbox (provider: {type: local, sandbox: chroot}): the one switch the roles
+# derive every sandbox difference from (listed by `aiinfra status`). Each sandbox node offers one CPU
+# and 1 GiB to Slurm, so four nodes fit a 2-core machine; pmix needs a cgroup-confined step.
+SANDBOX_NODE: dict[str, object] = {"cpus": 1, "real_memory": 1024}
+SANDBOX_SLURM_VARS: dict[str, object] = {"slurm_sandbox": True, "slurm_mpi_default": "none"}
+
+
+def _is_chroot_sandbox(plan: ClusterPlan) -> bool:
+    return plan.provider.type == "local" and plan.provider.sandbox == "chroot"
+
+
 def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
     nodes: list[dict[str, object]] = []
     for pool in plan.pools:
@@ -189,6 +200,8 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
             node["gpu_type"] = gres_type(pool.gpu.model)
         if pool.vcpus:
             node["cpus"] = pool.vcpus
+        elif _is_chroot_sandbox(plan):
+            node.update(SANDBOX_NODE)
         if pool.memory_gib:
             # RealMemory above what slurmd measures drains the node: leave 5 % for the kernel and firmware.
             node["real_memory"] = int(pool.memory_gib * 1024 * 0.95)
@@ -267,6 +280,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
+        **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
     }

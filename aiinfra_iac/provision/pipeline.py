@@ -151,6 +151,18 @@ class Pipeline:
         )
         if result.skipped_reason:
             self.console.print(f"configure: {result.skipped_reason}")
+        if sandbox.uses_chroot_sandbox(self.plan) and self.plan.scheduler.type == "slurm":
+            self._start_sandbox_services()
+
+    def _start_sandbox_services(self) -> None:
+        from aiinfra_iac.provision import sandbox_daemons
+
+        started = time.monotonic()
+        for svc in sandbox_daemons.start_all(self.plan, self.state):
+            how = "started" if svc.new else "already running"
+            self.console.print(f"configure: {svc.node}: {svc.service} {how} (pid {svc.pid})")
+        took = time.monotonic() - started
+        self.console.print(f"configure: Slurm nodes idle, Prometheus scraping every node ({took:.1f} s)")
 
     def _validate(self, outcome: UpOutcome) -> None:
         try:

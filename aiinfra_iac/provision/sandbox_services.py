@@ -24,6 +24,7 @@ from aiinfra_iac.errors import AiinfraError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision import sandbox, sandbox_net
 
+_SET_HOSTNAME = '/bin/hostname "$0" && exec "$@"'
 _MOUNTS = (("proc", "proc"), ("sysfs", "sys"))
 # The environment a node's processes see: nothing of the caller's (no credentials reach a node).
 NODE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
@@ -46,9 +47,17 @@ def pid_dir(plan: ClusterPlan, state: Path) -> Path:
     return sandbox_net.run_dir(plan, state) / "pids"
 
 
-def node_argv(net: sandbox_net.SandboxNet, root: Path, node: str, argv: list[str]) -> list[str]:
-    """``argv`` as run inside ``node``'s namespace and chroot."""
-    return ["ip", "netns", "exec", net.node(node).netns, "chroot", str(root), *argv]
+def node_argv(
+    net: sandbox_net.SandboxNet, root: Path, node: str, argv: list[str], *, uts_name: str | None = None
+) -> list[str]:
+    """``argv`` as run inside ``node``'s namespace and chroot.
+
+    With ``uts_name``, in a UTS namespace of its own whose host name the chroot's ``/bin/hostname``
+    sets first (slurmd and srun find their node by host name); ``exec`` keeps the PID.
+    """
+    inner = ["/bin/sh", "-c", _SET_HOSTNAME, uts_name, *argv] if uts_name else argv
+    uts = ["unshare", "--uts"] if uts_name else []
+    return ["ip", "netns", "exec", net.node(node).netns, *uts, "chroot", str(root), *inner]
 
 
 def _start_time(pid: int) -> str | None:
@@ -69,15 +78,44 @@ def _alive(pid_file: Path) -> int | None:
     return pid if _start_time(pid) == started else None
 
 
+def cgroup_mounts() -> list[tuple[str, str, str]]:
+    """(fstype, options, path below the root) that give slurmd the cgroup view its plugin checks.
+
+    slurmd 22.05 initialises its cgroup plugin even with proctrack/linuxproc and task/none, and
+    fails without a cgroup file system at /sys/fs/cgroup. On a cgroup v2 host that is the unified
+    hierarchy; on a v1/hybrid host a small tmpfs with the named ``systemd`` hierarchy, the one the
+    cgroup/v1 plugin stats (src/plugins/cgroup/v1/xcgroup.c).
+    """
+    if _fs_type("/sys/fs/cgroup") == "cgroup2":
+        return [("cgroup2", "rw", "sys/fs/cgroup")]
+    return [
+        ("tmpfs", "size=1m,mode=755", "sys/fs/cgroup"),
+        ("cgroup", "none,name=systemd", "sys/fs/cgroup/systemd"),
+    ]
+
+
+def _fs_type(path: str) -> str:
+    """The file system type mounted last at ``path`` ('' when nothing is mounted there)."""
+    found = ""
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 2 and fields[1] == path:
+            found = fields[2]
+    return found
+
+
 def mount_node(root: Path) -> None:
-    """Mount /proc and /sys in ``root`` (once; what is mounted already stays)."""
-    mounted = set(sandbox.mounts_below(root))
-    for fstype, where in _MOUNTS:
+    """Mount /proc, /sys and the cgroup view in ``root`` (once; what is mounted already stays)."""
+    wanted = [(fstype, "rw", where) for fstype, where in _MOUNTS] + cgroup_mounts()
+    for fstype, options, where in wanted:
         target = root / where
-        if str(target.resolve()) in mounted:
+        if str(target.resolve()) in set(sandbox.mounts_below(root)):
             continue
-        target.mkdir(exist_ok=True)
-        sandbox.run_tool(["mount", "-t", fstype, fstype, str(target)], what=f"mount {fstype} in {root.name}")
+        target.mkdir(parents=True, exist_ok=True)
+        sandbox.run_tool(
+            ["mount", "-t", fstype, "-o", options, f"aiinfra-{fstype}", str(target)],
+            what=f"mount {fstype} in {root.name}",
+        )
 
 
 def start(
@@ -88,6 +126,7 @@ def start(
     argv: list[str],
     *,
     settle_s: float = 0.5,
+    uts_name: str | None = None,
 ) -> tuple[int, bool]:
     """Start ``service`` on ``node`` unless it already runs; (PID, started now)."""
     net = sandbox_net.require(plan, state)
@@ -101,7 +140,7 @@ def start(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            node_argv(net, root, node, argv),
+            node_argv(net, root, node, argv, uts_name=uts_name),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

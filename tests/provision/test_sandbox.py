@@ -25,7 +25,7 @@ from aiinfra_iac.provision.stages import StageRecord
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CHROOT_BP = BLUEPRINTS / "local-chroot-sandbox.yaml"
-LOCAL = BLUEPRINTS / "local-sandbox.yaml"
+LOCAL = BLUEPRINTS / "local-host.yaml"
 
 
 def invoke(*args: object) -> tuple[int, str]:
