@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from aiinfra_iac.commands._common import OutputFormat, fail, stderr_console, stdout_console
+from aiinfra_iac.commands._common import OutputFormat, StateDirOption, fail, stderr_console, stdout_console
 from aiinfra_iac.commands._planload import load_plan
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+from aiinfra_iac.plan.model import ClusterPlan
 
 
 def default_results_dir(cluster: str, now: dt.datetime | None = None) -> Path:
@@ -51,6 +52,16 @@ def _check_results_dir(results: Path) -> None:
     raise UsageError(f"--results {results}: no such directory")
 
 
+def _sandbox_nodes(plan: ClusterPlan, state_dir: Path | None) -> dict[str, Any] | None:
+    """The running Slurm sandbox's nodes (validate runs inside them); None for any other cluster."""
+    from aiinfra_iac.provision.engine import usable_state_dir
+    from aiinfra_iac.provision.pipeline import sandbox_validation_nodes
+
+    if plan.provider.sandbox != "chroot":
+        return None
+    return sandbox_validation_nodes(plan, usable_state_dir(state_dir))
+
+
 def command(
     file: Annotated[Path, typer.Argument(help="Blueprint YAML of the cluster.", show_default=False)],
     results: Annotated[
@@ -72,6 +83,7 @@ def command(
             "--burn-seconds", min=0.1, help="Override the burn duration (CPU fallback on provider local)."
         ),
     ] = None,
+    state_dir: StateDirOption = None,
 ) -> None:
     """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results (0 pass/warn, 1 fail)."""
     err = stderr_console()
@@ -86,7 +98,12 @@ def command(
         if results is None:
             err.print(f"writing results to {results_dir}")
         verdict = run_validate(
-            plan, results_dir, collect=results is None, console=err, burn_seconds=burn_seconds
+            plan,
+            results_dir,
+            collect=results is None,
+            console=err,
+            burn_seconds=burn_seconds,
+            sandbox_nodes=_sandbox_nodes(plan, state_dir),
         )
         if junit is not None:
             from aiinfra_iac.validate.reports.junit import to_junit

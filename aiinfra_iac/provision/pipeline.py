@@ -60,6 +60,18 @@ def storage_endpoints(engine_outputs: dict[str, Any] | None) -> dict[str, dict[s
     return {str(name): {str(k): str(v) for k, v in dict(ep).items()} for name, ep in dict(found).items()}
 
 
+def sandbox_validation_nodes(plan: ClusterPlan, state: Path) -> dict[str, Any] | None:
+    """A running Slurm sandbox's nodes as validate reaches them (root + namespace); None elsewhere."""
+    if not (sandbox.uses_chroot_sandbox(plan) and plan.scheduler.type == "slurm"):
+        return None
+    from aiinfra_iac.provision import sandbox_net
+    from aiinfra_iac.validate.runners.sandbox_access import NodeAccess
+
+    net = sandbox_net.require(plan, state)
+    roots = sandbox.node_roots(plan, state)
+    return {n.name: NodeAccess(n.name, roots[n.name], n.netns) for n in net.nodes}
+
+
 def default_results_dir(plan: ClusterPlan, state: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return state / plan.name / "results" / stamp
@@ -172,7 +184,12 @@ class Pipeline:
         results = self.results_dir or default_results_dir(self.plan, self.state)
         self.console.print(f"validate: writing results to {results}")
         outcome.verdict = run_validate(
-            self.plan, results, collect=True, console=self.console, addresses=self._node_addresses()
+            self.plan,
+            results,
+            collect=True,
+            console=self.console,
+            addresses=self._node_addresses(),
+            sandbox_nodes=sandbox_validation_nodes(self.plan, self.state),
         )
 
     def _node_addresses(self) -> dict[str, str] | None:

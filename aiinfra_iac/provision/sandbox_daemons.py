@@ -19,8 +19,10 @@ exporter target up. Only the sandbox bridge and loopback are contacted.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
+import signal
 import time
 import urllib.request
 from collections.abc import Callable
@@ -91,7 +93,8 @@ def prometheus_config(plan: ClusterPlan, net: sandbox_net.SandboxNet) -> str:
     config = {
         "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
         "rule_files": [f"/{RULES_DIR}/*.yml"],
-        "scrape_configs": [{"job_name": "node", "static_configs": targets}],
+        # honor_labels: the validation gauges carry their own node (the checked one, or _cluster)
+        "scrape_configs": [{"job_name": "node", "honor_labels": True, "static_configs": targets}],
     }
     return json.dumps(config, indent=2) + "\n"  # JSON is YAML
 
@@ -161,7 +164,9 @@ def start_all(plan: ClusterPlan, state: Path, *, timeout_s: float = 90.0) -> lis
     _collect_rules(plan, state, ctl_root)
     config = ctl_root / PROMETHEUS_CONFIG
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(prometheus_config(plan, net))
+    text = prometheus_config(plan, net)
+    changed = not config.is_file() or config.read_text() != text
+    config.write_text(text)
     ctl_addr = net.node(ctl).address
     _start(
         plan,
@@ -176,6 +181,8 @@ def start_all(plan: ClusterPlan, state: Path, *, timeout_s: float = 90.0) -> lis
             f"--web.listen-address={ctl_addr}:{PROMETHEUS_PORT}",
         ],
     )
+    if changed and not started[-1].new:  # a running Prometheus re-reads its configuration on SIGHUP
+        os.kill(started[-1].pid, signal.SIGHUP)
     _wait("Slurm compute nodes idle", lambda: idle_nodes(plan, state) >= set(compute_nodes(plan)), timeout_s)
     _wait(
         "Prometheus scraping every node",

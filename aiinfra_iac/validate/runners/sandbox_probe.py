@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 ELEMENT = 4
+REPEATS = 3
 
 
 def _burn(seconds: float, size: int) -> list[Any]:
@@ -132,11 +133,13 @@ def _ring(hosts: list[str], lo: int, hi: int, port: int) -> list[list[float]] | 
         count = size // ELEMENT
         data = np.full(count, float(me + 1), dtype=np.float32)
         _ring_allreduce(nxt, prev, data, n, me)  # warm-up
-        data[:] = me + 1
-        start = time.perf_counter()
-        _ring_allreduce(nxt, prev, data, n, me)
-        elapsed = time.perf_counter() - start
-        wrong = int(np.count_nonzero(data != n * (n + 1) / 2))
+        elapsed, wrong = float("inf"), 0
+        for _ in range(REPEATS):  # the best of a few: a shared 2-core host is noisy
+            data[:] = me + 1
+            start = time.perf_counter()
+            _ring_allreduce(nxt, prev, data, n, me)
+            elapsed = min(elapsed, time.perf_counter() - start)
+            wrong += int(np.count_nonzero(data != n * (n + 1) / 2))
         rows.append([size, elapsed * 1e6, wrong])
         size *= 4
     nxt.close()

@@ -36,11 +36,14 @@ from aiinfra_iac.validate.runners.formats import (
     gpu_burn_text,
     nccl_tests_text,
 )
+from aiinfra_iac.validate.runners.sandbox_access import NodeAccess
 from aiinfra_iac.validate.runners.sizes import parse_size
-from aiinfra_iac.validate.types import CheckResult
+from aiinfra_iac.validate.types import CheckResult, Verdict
 
 PROBE = "/opt/aiinfra/sandbox_probe.py"
 PAIRS_FILE = "ring_pairs.json"
+TEXTFILE_DIR = "var/lib/prometheus/node-exporter"
+"""The observability role's ``observability_textfile_dir``, below a node root."""
 PAIR_BYTES = 4 << 20
 RING_PORT = 29400
 PAIR_PORT = 29500
@@ -50,15 +53,6 @@ _SET_HOSTNAME = '/bin/hostname "$0" && exec "$@"'
 
 class SandboxRunError(AiinfraError):
     """A validation step in the sandbox could not run (not a measurement: the step itself failed)."""
-
-
-@dataclass(frozen=True)
-class NodeAccess:
-    """How to run a command inside one sandbox node (from the deployment record)."""
-
-    name: str
-    root: Path
-    netns: str
 
 
 @dataclass(frozen=True)
@@ -333,3 +327,15 @@ def link_checks(plan: ClusterPlan, results_dir: Path) -> list[CheckResult]:
                 )
             )
     return found
+
+
+def finish_verdict(
+    plan: ClusterPlan, verdict: Verdict, results_dir: Path, nodes: Mapping[str, NodeAccess]
+) -> Verdict:
+    """The judged verdict plus the slow-node findings, written to every node's textfile collector."""
+    from aiinfra_iac.validate.metrics_textfile import write_textfiles
+
+    full = Verdict(verdict.cluster, (*verdict.checks, *link_checks(plan, results_dir)))
+    dirs = {name: access.root / TEXTFILE_DIR for name, access in nodes.items()}
+    write_textfiles(full, dirs, cluster_node=SandboxCluster(plan, nodes).controller)
+    return full
