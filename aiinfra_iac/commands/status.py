@@ -14,6 +14,7 @@ import typer
 
 from aiinfra_iac.commands._common import BlueprintArgument, OutputFormat, StateDirOption, fail, stderr_console
 from aiinfra_iac.errors import EXIT_OK, AiinfraError, UsageError
+from aiinfra_iac.plan.model import ClusterPlan
 
 
 def command(
@@ -35,6 +36,7 @@ def command(
                 f"{file}: status applies to the chroot sandbox (provider: {{type: local, sandbox: chroot}})"
             )
         report = collect(plan, engine.usable_state_dir(state_dir))
+        report["sandboxDifferences"] = sandbox_differences(plan)
     except AiinfraError as error:
         fail(error)
     if output == OutputFormat.json:
@@ -65,3 +67,28 @@ def _text(report: dict[str, Any]) -> str:
         lines.append("sandbox differences from a production node:")
         lines += [f"  - {d}" for d in report["sandboxDifferences"]]
     return "\n".join(lines)
+
+
+def sandbox_differences(plan: ClusterPlan) -> list[str]:
+    """Where a sandbox node differs from a production node, from the roles' one sandbox switch."""
+    from aiinfra_iac.configure.rolevars import SANDBOX_NODE, SANDBOX_SLURM_VARS
+    from aiinfra_iac.provision.sandbox_services import cgroup_mounts
+
+    found = [
+        "nodes are chroots with their own network namespace on a private bridge; daemons are started "
+        "by aiinfra (no systemd inside), PIDs recorded for `down`",
+        "no GPUs: validation runs the CPU fallback (numpy burn, TCP ring all-reduce) inside the nodes",
+    ]
+    if plan.scheduler.type == "slurm":
+        cgroup = ", ".join(f"{fstype} at /{where}" for fstype, _, where in cgroup_mounts())
+        found += [
+            f"slurm role with slurm_sandbox={SANDBOX_SLURM_VARS['slurm_sandbox']}: "
+            "ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, JobAcctGatherType=jobacct_gather/none "
+            "(production: cgroup plugins)",
+            f"MpiDefault={SANDBOX_SLURM_VARS['slurm_mpi_default']} (production: pmix)",
+            f"each compute node offers CPUs={SANDBOX_NODE['cpus']} "
+            f"RealMemory={SANDBOX_NODE['real_memory']} MiB to Slurm",
+            f"slurmd sees {cgroup} mounted in its root (its cgroup plugin needs one)",
+            "Prometheus server installed on the controller by the sandbox (no role ships one)",
+        ]
+    return found

@@ -42,7 +42,7 @@ def collect(plan: ClusterPlan, state: Path) -> dict[str, Any]:
         ),
         "nodes": nodes,
         "services": services,
-        "endpoints": {},
+        "endpoints": _endpoints(plan, net),
         "sandboxDifferences": [],
     }
 
@@ -51,3 +51,40 @@ def _node(net: sandbox_net.SandboxNet | None, host: str) -> sandbox_net.NodeNet 
     if net is None:
         return None
     return next((n for n in net.nodes if n.name == host), None)
+
+
+def where_to_look(plan: ClusterPlan, state: Path, blueprint: str) -> list[str]:
+    """What to run and open next, for the end of ``aiinfra up`` on a chroot sandbox."""
+    net = sandbox_net.load(plan, state)
+    lines = [f"status:     aiinfra status {blueprint}"]
+    lines.append(
+        f"results:    {state / plan.name / 'results'}/<time>/ (report: aiinfra validate --results DIR)"
+    )
+    if net is not None and plan.scheduler.type == "slurm":
+        from aiinfra_iac.provision.sandbox_daemons import controller, prometheus_url
+
+        lines.append(
+            f"prometheus: {prometheus_url(plan, net)} (alerts: /alerts, on the sandbox bridge {net.bridge})"
+        )
+        first = next((h for p in plan.pools if p.role == "compute" for h in p.hosts), None)
+        lines.append(
+            f"slurm:      ip netns exec {net.node(controller(plan)).netns} chroot "
+            f"{sandbox.node_roots(plan, state)[controller(plan)]} sinfo"
+        )
+        if first:
+            lines.append(
+                f"a fault:    aiinfra sandbox fault {blueprint} {first} --rate 50mbit, then aiinfra validate"
+            )
+    lines.append(f"remove:     aiinfra down {blueprint} --yes")
+    return lines
+
+
+def _endpoints(plan: ClusterPlan, net: sandbox_net.SandboxNet | None) -> dict[str, str]:
+    if net is None or plan.scheduler.type != "slurm":
+        return {}
+    from aiinfra_iac.provision.sandbox_daemons import controller, prometheus_url
+
+    return {
+        "prometheus": prometheus_url(plan, net),
+        "slurmctld": f"{net.node(controller(plan)).address}:6817",
+    }
