@@ -133,4 +133,4 @@ def test_cpu_pool_without_fabric_gets_only_node_rules(chroot: Chroot, first_run:
     chroot.converge_ok(ROLE, cpu_vars, label=f"{ROLE} (cpu pool)")
     doc = YAML(typ="safe").load(chroot.read_file("/etc/prometheus/rules/aiinfra-llm-ib-login.rules.yml"))
     alerts = [rule["alert"] for group in doc["groups"] for rule in group["rules"]]
-    assert alerts == ["NodeRootFilesystemAlmostFull"]
+    assert alerts == ["NodeRootFilesystemAlmostFull", "ValidationCheckFailed"]
