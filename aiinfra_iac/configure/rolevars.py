@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from aiinfra_iac.blueprint.models import RoceSpec
 from aiinfra_iac.configure.hostlist import compress
+from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 RoleVars = dict[str, object]
@@ -262,6 +263,24 @@ def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     ]
 
 
+def slurm_teams(plan: ClusterPlan) -> list[dict[str, object]]:
+    """spec.teams as Slurm accounts/QOS: fair share = guaranteed GPUs, cap = guarantee + borrowing."""
+    teams: list[dict[str, object]] = []
+    for team in plan.teams:
+        gpus = sum(q.gpus for q in team.quotas)
+        unlimited = any(q.borrowing_limit is None for q in team.quotas)
+        borrow = sum(q.borrowing_limit or 0 for q in team.quotas)
+        teams.append(
+            {
+                "name": team.name,
+                "priority": team.priority,
+                "fairshare": max(gpus, 1),
+                "gpu_limit": -1 if unlimited else gpus + borrow,
+            }
+        )
+    return teams
+
+
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
     topology = ctx.once("slurm_topology_switches", lambda: _slurm_topology(plan))
@@ -280,6 +299,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
+        "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
         **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
@@ -323,6 +343,8 @@ def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "observability_gpu_count": pool.gpus_per_node,
         "observability_nvlink": bool(pool.gpu and pool.gpu.nvswitch),
         "observability_fabric_type": fabric.type if fabric else "none",
+        "observability_grafana_dashboards": obs.dashboards == "grafana" and pool.role == "controller",
+        "observability_dashboards_src": str(DASHBOARDS_DIR),
         "observability_fabric_devices": [r.device for r in pool.rails]
         if fabric and fabric.type != "efa"
         else [],

@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiinfra_iac.configure.inventory import CHROOT_PREFIX
 from aiinfra_iac.errors import AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 
@@ -36,6 +35,7 @@ SUITE = "bookworm"
 MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
 BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+CHROOT_PREFIX = "chroot:"  # the configure inventory's chroot address form
 SANDBOX_DIR = "sandbox"
 NODE_MARKER = "etc/aiinfra-sandbox-node"
 """Written last into a node root before it is renamed into place: its presence means complete."""

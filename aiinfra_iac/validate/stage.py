@@ -7,6 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from aiinfra_iac.deployment import Deployment
+from aiinfra_iac.deployment.model import Chroot
 from aiinfra_iac.errors import UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate.judge import judge
@@ -20,12 +22,11 @@ def collect_results(
     console: Console,
     *,
     burn_seconds: float | None = None,
-    addresses: Mapping[str, str] | None = None,
-    sandbox_nodes: Mapping[str, NodeAccess] | None = None,
+    deployment: Deployment | None = None,
 ) -> None:
     """Run every check of ``plan`` and write the results layout under ``results_dir``.
 
-    ``addresses``: node name → address known after provisioning (as the configure stage takes them);
+    ``deployment``: the deployment record (how to reach each node, as the configure stage did);
     without it nodes are reached by their names."""
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
@@ -33,15 +34,11 @@ def collect_results(
         raise UsageError(
             f"cannot create the results directory {results_dir}: {error.strerror or error}"
         ) from error
+    sandbox_nodes = sandbox_access(plan, deployment)
     if sandbox_nodes is not None:
         from aiinfra_iac.validate.runners.sandbox_slurm import run_sandbox
 
         run_sandbox(plan, sandbox_nodes, results_dir, console, burn_seconds=burn_seconds)
-    elif plan.provider.sandbox == "chroot" and plan.scheduler.type == "slurm":
-        raise UsageError(
-            f"{plan.name}: a Slurm sandbox is validated inside its nodes, never on this machine: "
-            "run `aiinfra up FILE` first (the sandbox network record is missing)"
-        )
     elif plan.provider.type == "local":
         from aiinfra_iac.validate.runners.local import run_local
 
@@ -49,11 +46,42 @@ def collect_results(
     elif plan.scheduler.type == "kubernetes":
         from aiinfra_iac.validate.runners.kubernetes import run_kubernetes
 
-        run_kubernetes(plan, results_dir, console, node_names=addresses)
+        run_kubernetes(plan, results_dir, console, node_names=_kube_node_names(deployment))
     else:
         from aiinfra_iac.validate.runners.remote import run_remote
 
-        run_remote(plan, results_dir, console, addresses=addresses)
+        run_remote(plan, results_dir, console, deployment=deployment)
+
+
+def sandbox_access(plan: ClusterPlan, deployment: Deployment | None) -> dict[str, NodeAccess] | None:
+    """A Slurm chroot sandbox's nodes (root + namespace from the record): validation runs inside
+    them, never on this machine. None for every other cluster; a usage error (exit 2) when the
+    record does not reach every node's namespace."""
+    if not (
+        plan.provider.type == "local" and plan.provider.sandbox == "chroot" and plan.scheduler.type == "slurm"
+    ):
+        return None
+    nodes: dict[str, NodeAccess] = {}
+    for node in deployment.nodes if deployment is not None else ():
+        access = node.access
+        if isinstance(access, Chroot) and access.netns:
+            nodes[node.name] = NodeAccess(node.name, Path(access.root), access.netns)
+    wanted = [h for pool in plan.pools for h in pool.hosts]
+    missing = [h for h in wanted if h not in nodes]
+    if missing:
+        raise UsageError(
+            f"{plan.name}: a Slurm sandbox is validated inside its nodes, never on this machine, and the "
+            f"deployment record reaches no namespace of {', '.join(missing[:5])}: run `aiinfra up FILE` first"
+        )
+    return nodes
+
+
+def _kube_node_names(deployment: Deployment | None) -> Mapping[str, str] | None:
+    """Plan node name → its private address (the Kubernetes runner looks the node up by it)."""
+    if deployment is None:
+        return None
+    found = {n.name: n.private_address for n in deployment.nodes if n.private_address}
+    return found or None
 
 
 def run_validate(
@@ -63,22 +91,15 @@ def run_validate(
     collect: bool,
     console: Console,
     burn_seconds: float | None = None,
-    addresses: Mapping[str, str] | None = None,
-    sandbox_nodes: Mapping[str, NodeAccess] | None = None,
+    deployment: Deployment | None = None,
 ) -> Verdict:
     """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there."""
     if collect:
-        collect_results(
-            plan,
-            results_dir,
-            console,
-            burn_seconds=burn_seconds,
-            addresses=addresses,
-            sandbox_nodes=sandbox_nodes,
-        )
+        collect_results(plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment)
     elif not results_dir.is_dir():
         raise UsageError(f"results directory {results_dir} does not exist")
     verdict = judge(plan, results_dir)
+    sandbox_nodes = sandbox_access(plan, deployment) if deployment is not None else None
     if sandbox_nodes is not None:
         from aiinfra_iac.validate.runners.sandbox_slurm import finish_verdict
 
