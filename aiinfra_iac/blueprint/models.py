@@ -121,6 +121,12 @@ class Provider(BlueprintModel):
         description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
         "real by the configure stage; needs root and debootstrap.",
     )
+    sandbox_subnet: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="local chroot sandbox: IPv4 subnet of the sandbox bridge, e.g. 10.234.7.0/24 (default: "
+        "a free /24 in 10.234.0.0/16); an error when another interface already uses it.",
+    )
 
 
 # --------------------------------------------------------------------------- node pools
