@@ -13,7 +13,7 @@ import sys
 import typer
 
 from aiinfra_iac import __version__
-from aiinfra_iac.commands import check, diff, down, explain, plan, schema, up, validate
+from aiinfra_iac.commands import catalog, check, diff, down, explain, plan, schema, up, validate
 from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
 
 app = typer.Typer(
@@ -48,6 +48,7 @@ app.command("down")(down.command)
 app.command("validate")(validate.command)
 app.command("diff")(diff.command)
 app.command("explain")(explain.command)
+app.add_typer(catalog.app, name="catalog")
 
 
 def main() -> None:

@@ -415,9 +415,6 @@ class ClusterSpec(BlueprintModel):
     suppress: list[Suppression] = Field(
         default_factory=list, description="Warnings accepted on purpose, each with a reason."
     )
-    catalog: str | None = Field(
-        default=None, description="User catalog file (relative to this file) adding instance types/NICs."
-    )
 
 
 class Blueprint(BlueprintModel):

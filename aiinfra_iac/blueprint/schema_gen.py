@@ -132,7 +132,6 @@ EXAMPLES: dict[str, Any] = {
     "Suppression.id": "AI111",
     "Suppression.reason": "spot is fine for this preemptible sweep",
     "ClusterSpec.suppress": [{"id": "AI111", "reason": "spot is fine for this preemptible sweep"}],
-    "ClusterSpec.catalog": "catalog/site.yaml",
     "ClusterSpec.fabrics": [{"name": "rail", "type": "efa"}],
     "ClusterSpec.dpus": [{"name": "bf3", "model": "bluefield-3"}],
     "ClusterSpec.storage": [{"name": "scratch", "type": "fsx-lustre", "capacityGiB": 4800}],
