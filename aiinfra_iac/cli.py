@@ -8,7 +8,12 @@ its exit code; no traceback reaches the user for bad input.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# Plain (click-style) help: rendering it with rich costs more than importing typer and pydantic
+# together (benchmarks/bench_cli.py); TYPER_USE_RICH=1 brings the boxed help back.
+os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer
 
