@@ -577,6 +577,13 @@ class Validation(BlueprintModel):
 # --------------------------------------------------------------------------- the blueprint
 
 
+class Suppression(BlueprintModel):
+    """A warning accepted on purpose: its ID and why (shown by ``check`` and ``plan``)."""
+
+    id: str = Field(pattern=r"^AI1[0-9]{2}$", description="Check ID of a warning, e.g. AI111.")
+    reason: str = Field(min_length=3, description="Why the warning does not apply here.")
+
+
 class ClusterSpec(BlueprintModel):
     """Everything the cluster is made of."""
 
@@ -591,6 +598,9 @@ class ClusterSpec(BlueprintModel):
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)
+    suppress: list[Suppression] = Field(
+        default_factory=list, description="Warnings accepted on purpose, each with a reason."
+    )
 
 
 class Blueprint(BlueprintModel):
