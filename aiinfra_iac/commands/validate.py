@@ -74,8 +74,10 @@ def command(
     results_dir: ResultsDirOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results (0 pass/warn, 1 fail,
-    2 usage, 3 unreachable)."""
+    """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results.
+
+    Exit codes: 0 pass/warn, 1 fail, 2 usage/missing tool, 3 unreachable, 130 interrupted.
+    """
     err = stderr_console()
     try:
         with on_interrupt("validate"):
