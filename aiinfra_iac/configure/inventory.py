@@ -15,6 +15,14 @@ Everything per pool (rails, GPU→NUMA, role vars) lives once in the pool's grou
 per-host part is a name and at most an address: 10,240 hosts build in milliseconds.
 Secrets (the Slurm munge key) are never written here; the runner passes them as environment
 variables that the roles read with ``lookup('ansible.builtin.env', …)`` under ``no_log``.
+
+Blueprints are untrusted input (docs/security.md): every string written into the inventory file
+goes through :func:`inventory_json`, which marks it ``{"__ansible_unsafe": …}`` so Ansible treats
+it as data and never renders ``{{ … }}`` or ``{% … %}`` in it. Ansible's JSON loader turns that
+marker into an unsafe string (``ansible/_internal/_json/_profiles/_legacy.py`` in ansible-core
+2.19, ``AnsibleJSONDecoder`` before:
+https://docs.ansible.com/ansible/latest/playbook_guide/playbooks_advanced_syntax.html#unsafe-or-raw-strings).
+Mapping keys cannot carry the marker, so a key holding template delimiters is refused instead.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiinfra_iac.ansible_data import UnsafeKeyError, inventory_json, mark_unsafe
 from aiinfra_iac.configure.roles import roles_for_pool
 from aiinfra_iac.configure.rolevars import ROLE_VARS, RoleContext
 from aiinfra_iac.deployment.connect import ansible_vars
@@ -30,9 +39,12 @@ from aiinfra_iac.deployment.model import Chroot, Local, Ssh, Ssm
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 __all__ = [
+    "UnsafeKeyError",
     "build_inventory",
     "configuration_entries",
     "host_address_vars",
+    "inventory_json",
+    "mark_unsafe",
     "role_vars_for_pool",
     "roles_for_pool",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -11,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiinfra_iac.ansible_data import UnsafeKeyError, inventory_json
 from aiinfra_iac.childproc import child_env, run_ansible
-from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.errors import ConfigureError, MissingToolError
 
 ANSIBLE_INSTALL_HINT = (
     "install it with `pip install ansible-core ansible-runner` (or `apt-get install ansible`)"
@@ -49,13 +49,19 @@ def forks_for(host_count: int) -> int:
 
 
 def write_inventory(private_data_dir: Path, inventory: Mapping[str, Any]) -> Path:
-    """Write the inventory as JSON (read by Ansible's yaml plugin), readable by the owner only."""
+    """Write the inventory as JSON (read by Ansible's yaml plugin), readable by the owner only.
+
+    Every string in it is marked unsafe (:func:`~aiinfra_iac.configure.inventory.inventory_json`)."""
     inv_dir = private_data_dir / "inventory"
     inv_dir.mkdir(parents=True, exist_ok=True)
     path = inv_dir / "hosts.json"
+    try:
+        text = inventory_json(inventory)
+    except UnsafeKeyError as error:
+        raise ConfigureError(str(error)) from None
     tmp = path.with_suffix(".json.tmp")
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-        json.dump(inventory, handle, separators=(",", ":"))
+        handle.write(text)
     tmp.replace(path)
     return path
 

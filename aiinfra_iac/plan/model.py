@@ -21,6 +21,7 @@ from aiinfra_iac.blueprint.models import (
     Scheduler,
     Storage,
     Taint,
+    TeamQuota,
     Tuning,
     ValidationRules,
 )
@@ -148,6 +149,16 @@ class Summary(PlanModel):
     estimated_hourly_usd: float
 
 
+class TeamPlan(PlanModel):
+    """A team with its defaults filled in: namespace and cohort are always set here."""
+
+    name: str
+    namespace: str
+    cohort: str
+    priority: int
+    quotas: tuple[TeamQuota, ...]
+
+
 class ClusterPlan(PlanModel):
     """The whole cluster, resolved; the single input of provision, configure and validate."""
 
@@ -170,6 +181,8 @@ class ClusterPlan(PlanModel):
     validation: tuple[ValidationCheckPlan, ...]
     rules: ValidationRules
     summary: Summary
+    teams: tuple[TeamPlan, ...] = ()
+    """Teams and their GPU quotas (Kueue queues on Kubernetes, accounts/QOS on Slurm)."""
 
     def pool(self, name: str) -> PoolPlan:
         for pool in self.pools:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from aiinfra_iac.errors import AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision import sandbox_images
 
 CACHE_ROOT = Path(os.environ.get("AIINFRA_CHROOT_CACHE", "/tmp/aiinfra-chroot-cache"))
 SUITE = "bookworm"
@@ -208,7 +209,8 @@ def create_nodes(plan: ClusterPlan, state: Path) -> tuple[list[str], list[str]]:
     missing = {host: root for host, root in roots.items() if not is_node_root(root)}
     if not missing:
         return [], list(roots)
-    tarball = base_tarball()
+    image = plan.provider.image or sandbox_images.DEFAULT_IMAGE
+    tarball = base_tarball() if image == sandbox_images.DEFAULT_IMAGE else sandbox_images.tarball(image)
     for root in missing.values():
         if root.exists():  # an extraction that was cut short
             shutil.rmtree(root)

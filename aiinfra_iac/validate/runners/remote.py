@@ -3,7 +3,6 @@ tests; on Slurm the pool-wide NCCL step is an ``srun`` launched from a node of t
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
+from aiinfra_iac.ansible_data import inventory_json
 from aiinfra_iac.childproc import child_env, run_ansible
 from aiinfra_iac.deployment import Access, Deployment
 from aiinfra_iac.deployment.connect import ansible_vars
@@ -52,7 +52,7 @@ def run_remote(
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
         steps = plan_steps(plan)
         access = deployment.access_by_node() if deployment else None
-        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, access, steps)))
+        (root / "inventory" / "hosts.json").write_text(inventory_json(inventory(plan, access, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = run_ansible(private_data_dir=root, envvars=child_env(), playbook="validate.yml", quiet=True)
         missing = _missing_tools(result.events)
