@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from aiinfra_iac.deployment import Deployment, read_deployment, write_deployment
 from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name
-from aiinfra_iac.errors import UsageError
+from aiinfra_iac.errors import AiinfraError, UsageError
 from aiinfra_iac.lifecycle.pipeline import StageFunction, UpContext
 from aiinfra_iac.lifecycle.stages import Stage
 from aiinfra_iac.plan.model import ClusterPlan
@@ -56,6 +57,29 @@ def _deployment(ctx: UpContext) -> Deployment:
     return ctx.deployment
 
 
+def remove_extra_sandbox_nodes(plan: ClusterPlan, state: Path) -> list[str]:
+    """Roots of sandbox nodes the plan no longer has (a shrunk pool): removed, their names returned.
+
+    Hidden entries (work in progress of an extraction) are left to the sandbox module; nothing is
+    removed while something is mounted below the root."""
+    base = sandbox.sandbox_dir(plan, state)
+    if not base.is_dir():
+        return []
+    wanted = set(sandbox.node_roots(plan, state))
+    extra = sorted(
+        p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in wanted
+    )
+    for root in extra:
+        mounted = sandbox.mounts_below(root)
+        if mounted:
+            raise AiinfraError(
+                f"cannot remove sandbox node {root.name} (no longer in the plan): "
+                f"{mounted[0]} is mounted below it"
+            )
+        shutil.rmtree(root)
+    return [p.name for p in extra]
+
+
 def provision_stage(engine_factory: EngineFactory) -> StageFunction:
     def provision(ctx: UpContext) -> None:
         plan = ctx.plan
@@ -71,6 +95,11 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
             started = time.monotonic()
             created, present = sandbox.create_nodes(plan, ctx.state)
             where = sandbox.sandbox_dir(plan, ctx.state)
+            gone = remove_extra_sandbox_nodes(plan, ctx.state)
+            if gone:
+                ctx.console.print(
+                    f"provision: removed sandbox node(s) no longer in the plan: {', '.join(gone)}"
+                )
             done = f"created {', '.join(created)}" if created else "nothing to create"
             kept = f"; already present: {', '.join(present)}" if present else ""
             ctx.console.print(

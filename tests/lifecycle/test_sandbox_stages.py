@@ -68,3 +68,20 @@ def test_diff_checks_the_recorded_chroots(fake_image: Path, tmp_path: Path) -> N
     assert seen["deployment"] == read_deployment(tmp_path, plan.name) and seen["check"] is True
     assert seen["private_data_dir"] == tmp_path / plan.name / "configure"
     assert report.node_changes == ("sandbox-1",)
+
+
+def test_a_shrunk_pool_loses_its_extra_node_on_the_next_up(fake_image: Path, tmp_path: Path) -> None:  # noqa: F811
+    plan, console = _plan(), _console()
+    Pipeline(plan, state=tmp_path, console=_console(), stages=default_stages(no_engine)).run(["provision"])
+    pool = plan.pool("sandbox")
+    smaller = plan.model_copy(
+        update={"pools": (pool.model_copy(update={"count": 1, "hosts": pool.hosts[:1]}),)}
+    )
+    # a changed blueprint changes the fingerprint, so provision runs again (same source files here)
+    Pipeline(smaller, state=tmp_path, console=console, stages=default_stages(no_engine)).run(
+        ["provision"], resume=False
+    )
+    assert "removed sandbox node(s) no longer in the plan: sandbox-1" in _text(console)
+    assert sorted(p.name for p in sandbox.sandbox_dir(plan, tmp_path).iterdir()) == ["sandbox-0"]
+    record = read_deployment(tmp_path, plan.name)
+    assert record is not None and [n.name for n in record.nodes] == ["sandbox-0"]
