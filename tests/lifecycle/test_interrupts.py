@@ -102,3 +102,34 @@ def test_child_environment_is_an_allow_list() -> None:
         "PATH": "/bin", "HOME": "/h", "LC_ALL": "C", "ANSIBLE_NOCOLOR": "1", "KUBECONFIG": "/k",
         "ANSIBLE_FORKS": "4",
     }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_up_interrupted_in_validate_says_where_and_resumes_there(tmp_path: Path) -> None:
+    text = LOCAL.read_text().replace("name: local-sandbox", "name: local-sandbox-int")
+    blueprint = tmp_path / "bp.yaml"
+    blueprint.write_text(text.replace("gpuBurn: {seconds: 30}", "gpuBurn: {seconds: 120}"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiinfra_iac.cli", "up", str(blueprint), "--yes",
+         "--state-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not [
+            p for p in children_of(proc.pid) if "cpu_worker" in Path(f"/proc/{p}/cmdline").read_text()
+        ]:
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(
+        "interrupted during validate of local-sandbox-int (finished: provision, configure)"
+    )
+    stages = (tmp_path / "local-sandbox-int" / "stages.json").read_text()
+    assert '"provision"' in stages and '"configure"' in stages and '"validate"' not in stages
