@@ -81,7 +81,7 @@ def command(
     err = stderr_console()
     try:
         with on_interrupt("validate"):
-            from aiinfra_iac.deployment.paths import new_results_dir, usable_state_dir
+            from aiinfra_iac.deployment.paths import new_results_dir, usable_state_dir, validate_dir
             from aiinfra_iac.lifecycle.up_stages import current_deployment
             from aiinfra_iac.validate.reports.json_report import to_json
             from aiinfra_iac.validate.stage import run_validate
@@ -95,9 +95,11 @@ def command(
                 _check_results_dir(results)
             plan = load_plan(file, err)
             deployment = None
+            work_dir = None
             if results is None:
                 state = usable_state_dir(state_dir)
                 deployment = current_deployment(plan, state)
+                work_dir = validate_dir(state, plan)
                 where = results_dir or new_results_dir(state, plan)
                 err.print(
                     f"validating {len(deployment.nodes) or 'the'} node(s) of deployment {deployment.stack} "
@@ -112,6 +114,7 @@ def command(
                 console=err,
                 burn_seconds=burn_seconds,
                 deployment=deployment,
+                work_dir=work_dir,
             )
         if junit is not None:
             from aiinfra_iac.validate.reports.junit import to_junit

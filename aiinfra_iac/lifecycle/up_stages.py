@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aiinfra_iac.deployment import Deployment, read_deployment, write_deployment
-from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name
+from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name, validate_dir
 from aiinfra_iac.errors import AiinfraError, UsageError
 from aiinfra_iac.lifecycle.pipeline import StageFunction, UpContext
 from aiinfra_iac.lifecycle.stages import Stage
@@ -141,6 +141,7 @@ def validate(ctx: UpContext) -> None:
         collect=True,
         console=ctx.console,
         deployment=_deployment(ctx, every_node=_remote(ctx.plan)),
+        work_dir=validate_dir(ctx.state, ctx.plan),
     )
 
 

@@ -21,8 +21,11 @@ def collect_results(
     *,
     burn_seconds: float | None = None,
     deployment: Deployment | None = None,
+    work_dir: Path | None = None,
 ) -> None:
     """Run every check of ``plan`` and write the results layout under ``results_dir``.
+
+    ``work_dir``: where the ansible-runner fallback keeps its folder (default: a temporary one).
 
     ``deployment``: the deployment record (how to reach each node, as the configure stage did);
     without it nodes are reached by their names."""
@@ -43,7 +46,7 @@ def collect_results(
     else:
         from aiinfra_iac.validate.runners.remote import run_remote
 
-        run_remote(plan, results_dir, console, deployment=deployment)
+        run_remote(plan, results_dir, console, deployment=deployment, work_dir=work_dir)
 
 
 def _kube_node_names(deployment: Deployment | None) -> Mapping[str, str] | None:
@@ -62,10 +65,13 @@ def run_validate(
     console: Console,
     burn_seconds: float | None = None,
     deployment: Deployment | None = None,
+    work_dir: Path | None = None,
 ) -> Verdict:
     """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there."""
     if collect:
-        collect_results(plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment)
+        collect_results(
+            plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment, work_dir=work_dir
+        )
     elif not results_dir.is_dir():
         raise UsageError(f"results directory {results_dir} does not exist")
     return judge(plan, results_dir)

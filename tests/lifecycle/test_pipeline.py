@@ -52,7 +52,7 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return Result()
 
     def run_validate(
-        plan: Any, results: Path, *, collect: bool, console: Console, deployment: Any
+        plan: Any, results: Path, *, collect: bool, console: Console, deployment: Any, work_dir: Path
     ) -> Verdict:
         seen["validate"].append((results, collect, deployment))
         return verdict(seen["verdict"])
