@@ -13,7 +13,8 @@ import sys
 import typer
 
 from aiinfra_iac import __version__
-from aiinfra_iac.commands import check, diff, down, plan, schema, up, validate
+from aiinfra_iac.commands import check, diff, down, plan, preflight, schema, status, up, validate
+from aiinfra_iac.commands import sandbox as sandbox_cmd
 from aiinfra_iac.errors import EXIT_INTERRUPTED, AiinfraError
 
 app = typer.Typer(
@@ -47,6 +48,9 @@ app.command("up")(up.command)
 app.command("down")(down.command)
 app.command("validate")(validate.command)
 app.command("diff")(diff.command)
+app.command("preflight")(preflight.command)
+app.command("status")(status.command)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def main() -> None:

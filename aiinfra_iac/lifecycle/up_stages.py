@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +15,11 @@ from typing import Any
 
 from aiinfra_iac.deployment import Deployment, read_deployment, write_deployment
 from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name, validate_dir
-from aiinfra_iac.errors import AiinfraError, UsageError
+from aiinfra_iac.errors import UsageError
 from aiinfra_iac.lifecycle.pipeline import StageFunction, UpContext
 from aiinfra_iac.lifecycle.stages import Stage
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_cluster
 from aiinfra_iac.provision.providers import provider_for
 from aiinfra_iac.provision.record import deployment_for, missing_nodes
 
@@ -58,29 +57,6 @@ def _deployment(ctx: UpContext, *, every_node: bool) -> Deployment:
     return ctx.deployment
 
 
-def remove_extra_sandbox_nodes(plan: ClusterPlan, state: Path) -> list[str]:
-    """Roots of sandbox nodes the plan no longer has (a shrunk pool): removed, their names returned.
-
-    Hidden entries (work in progress of an extraction) are left to the sandbox module; nothing is
-    removed while something is mounted below the root."""
-    base = sandbox.sandbox_dir(plan, state)
-    if not base.is_dir():
-        return []
-    wanted = set(sandbox.node_roots(plan, state))
-    extra = sorted(
-        p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in wanted
-    )
-    for root in extra:
-        mounted = sandbox.mounts_below(root)
-        if mounted:
-            raise AiinfraError(
-                f"cannot remove sandbox node {root.name} (no longer in the plan): "
-                f"{mounted[0]} is mounted below it"
-            )
-        shutil.rmtree(root)
-    return [p.name for p in extra]
-
-
 def provision_stage(engine_factory: EngineFactory) -> StageFunction:
     def provision(ctx: UpContext) -> None:
         plan = ctx.plan
@@ -94,18 +70,16 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
             ctx.console.print(f"provision: done ({summary.describe()})")
         elif sandbox.uses_chroot_sandbox(plan):
             started = time.monotonic()
-            created, present = sandbox.create_nodes(plan, ctx.state)
+            made = sandbox_cluster.provision(plan, ctx.state)
+            changes = made.changes
             where = sandbox.sandbox_dir(plan, ctx.state)
-            gone = remove_extra_sandbox_nodes(plan, ctx.state)
-            if gone:
-                ctx.console.print(
-                    f"provision: removed sandbox node(s) no longer in the plan: {', '.join(gone)}"
-                )
-            done = f"created {', '.join(created)}" if created else "nothing to create"
-            kept = f"; already present: {', '.join(present)}" if present else ""
-            ctx.console.print(
-                f"provision: sandbox roots in {where}: {done}{kept} ({time.monotonic() - started:.1f} s)"
-            )
+            done = f"created {', '.join(changes.created)}" if changes.created else "nothing to create"
+            kept = f"; already present: {', '.join(changes.present)}" if changes.present else ""
+            gone = f"; removed (not in the plan): {', '.join(changes.removed)}" if changes.removed else ""
+            took = time.monotonic() - started
+            ctx.console.print(f"provision: sandbox roots in {where}: {done}{kept}{gone} ({took:.1f} s)")
+            for line in made.describe():
+                ctx.console.print(f"provision: {line}")
         record = deployment_for(plan, stack=ctx.stack, state=ctx.state, outputs=outputs)
         path = write_deployment(ctx.state, record)
         ctx.deployment = read_deployment(ctx.state, ctx.stack) or record  # what later stages read
@@ -127,6 +101,20 @@ def configure(ctx: UpContext) -> None:
     )
     if result.skipped_reason:
         ctx.console.print(f"configure: {result.skipped_reason}")
+    if sandbox.uses_chroot_sandbox(ctx.plan) and ctx.plan.scheduler.type == "slurm":
+        _start_sandbox_services(ctx)
+
+
+def _start_sandbox_services(ctx: UpContext) -> None:
+    """systemd is not PID 1 in a sandbox node: start what the roles installed, wait until ready."""
+    from aiinfra_iac.provision import sandbox_daemons
+
+    started = time.monotonic()
+    for svc in sandbox_daemons.start_all(ctx.plan, ctx.state):
+        how = "started" if svc.new else "already running"
+        ctx.console.print(f"configure: {svc.node}: {svc.service} {how} (pid {svc.pid})")
+    took = time.monotonic() - started
+    ctx.console.print(f"configure: Slurm nodes idle, Prometheus scraping every node ({took:.1f} s)")
 
 
 def validate(ctx: UpContext) -> None:
