@@ -67,8 +67,10 @@ def command(
     state_dir: StateDirOption = None,
     results_dir: ResultsDirOption = None,
 ) -> None:
-    """Provision, configure and validate a cluster (0 validated, 1 failed, 2 usage/missing tool,
-    3 unreachable, 130 interrupted)."""
+    """Provision, configure and validate a cluster.
+
+    Exit codes: 0 validated, 1 failed or stack locked, 2 usage/missing tool, 3 unreachable, 130 interrupted.
+    """
     from aiinfra_iac.commands._planload import load_plan
 
     err = stderr_console()
