@@ -13,6 +13,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import EXIT_FAILED, BlueprintError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.terminal import markup
 
 
 def load_plan(file: Path, console: Console) -> ClusterPlan:
@@ -27,5 +28,6 @@ def load_plan(file: Path, console: Console) -> ClusterPlan:
         raise typer.Exit(EXIT_FAILED) from error
     for warning in warnings:
         where = f"{warning.file}:{warning.line}: " if warning.file and warning.line else ""
-        console.print(f"{where}warning {warning.id} {warning.loc}: {warning.message}", highlight=False)
+        text = f"{where}warning {warning.id} {warning.loc}: {warning.message}"
+        console.print(markup(text), highlight=False)
     return plan

@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.terminal import markup, plain
+
 HOSTS_SHOWN = 3
 
 
@@ -43,13 +45,13 @@ def resource_counts(doc: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 def print_text(console: Console, doc: dict[str, Any]) -> None:
-    console.print(f"[bold]{_summary_line(doc)}[/bold]")
+    console.print(f"[bold]{markup(_summary_line(doc))}[/bold]")
     if doc["resources"]:
         resources = Table(title="Resources (Pulumi)", title_justify="left")
         resources.add_column("type", overflow="fold")
         resources.add_column("name", overflow="fold")
         for r in doc["resources"]:
-            resources.add_row(r["type"], r["name"])
+            resources.add_row(markup(r["type"]), markup(r["name"]))
         console.print(resources)
     else:
         console.print("Resources: none to create (the hosts exist; configure and validate use them).")
@@ -58,18 +60,19 @@ def print_text(console: Console, doc: dict[str, Any]) -> None:
         config.add_column(column)
     for entry in doc["configuration"]:
         hosts = list(entry["hosts"])
-        config.add_row(entry["pool"], str(len(hosts)), short_hosts(hosts), ", ".join(entry["roles"]))
+        roles = ", ".join(entry["roles"])
+        config.add_row(markup(entry["pool"]), str(len(hosts)), markup(short_hosts(hosts)), markup(roles))
     console.print(config)
     checks = Table(title="Validation", title_justify="left")
     for column in ("id", "kind", "pool", "expected"):
         checks.add_column(column)
     for check in doc["validation"]:
-        checks.add_row(check["id"], check["kind"], check["pool"], _expected(check))
+        checks.add_row(*(markup(v) for v in (check["id"], check["kind"], check["pool"], _expected(check))))
     console.print(checks)
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return plain(text, newlines=False).replace("|", "\\|").replace("<", "&lt;")
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -109,4 +112,4 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "",
             "</details>",
         ]
-    return "\n".join(lines) + "\n"
+    return plain("\n".join(lines) + "\n")

@@ -7,6 +7,7 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
@@ -19,7 +20,7 @@ def _value(value: float | None, unit: str) -> str:
 
 
 def build_table(verdict: Verdict) -> Table:
-    table = Table(title=f"aiinfra validate: {verdict.cluster}", show_lines=False)
+    table = Table(title=f"aiinfra validate: {markup(verdict.cluster)}", show_lines=False)
     for column in ("status", "check", "node", "measured", "expected", "detail"):
         table.add_column(column, overflow="fold")
     rows: list[CheckResult] = list(verdict.checks)
@@ -28,11 +29,11 @@ def build_table(verdict: Verdict) -> Table:
     for c in sorted(rows, key=lambda c: ({"fail": 0, "warn": 1, "pass": 2}[c.status], c.id)):
         table.add_row(
             f"[{STYLE[c.status]}]{c.status.upper()}[/]",
-            c.id,
-            c.node,
-            _value(c.measured, c.unit),
-            _value(c.expected, c.unit),
-            c.detail,
+            markup(c.id),
+            markup(c.node),
+            markup(_value(c.measured, c.unit)),
+            markup(_value(c.expected, c.unit)),
+            markup(c.detail),
         )
     return table
 

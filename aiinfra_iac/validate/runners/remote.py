@@ -12,6 +12,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate.runners.commands import Step, all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.slurm import split_results
@@ -63,7 +64,7 @@ def run_remote(
         if result.status != "successful":
             why = _first_failure(result.events)
             console.print(
-                f"[yellow]the validation playbook ended {result.status}{': ' + why if why else ''}; "
+                f"[yellow]the validation playbook ended {result.status}{': ' + markup(why) if why else ''}; "
                 "judging what came back[/]"
             )
 
