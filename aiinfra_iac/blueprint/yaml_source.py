@@ -81,6 +81,8 @@ def parse_yaml(text: str, file: str) -> Node:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
+        if "!" in text:  # a tag needs a "!": most blueprints skip the extra pass
+            _check_tags(yaml, text, file)
         document = yaml.load(text)
     except RecursionError:
         raise BlueprintError([_too_deep(file, None)]) from None
@@ -95,6 +97,42 @@ def parse_yaml(text: str, file: str) -> Node:
     except YAMLError as error:
         raise BlueprintError([Problem("AI001", "", f"invalid YAML: {error}", file, None)]) from None
     return _NodeBuilder(file).build(document, 1, 0)
+
+
+_CORE = "tag:yaml.org,2002:"
+_CORE_TAGS = {
+    "ScalarEvent": {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null")},
+    "SequenceStartEvent": {f"{_CORE}seq"},
+    "MappingStartEvent": {f"{_CORE}map"},
+}
+"""Explicit tags a blueprint may carry: the YAML 1.2 core schema's, each on its own kind of node
+(https://yaml.org/spec/1.2.2/#1032-tag-resolution). Anything else (``!foo``, ``!!binary``,
+``!!set``, ``!!str`` on a list) is an AI001 error with its line, not a constructor traceback."""
+
+
+def _check_tags(yaml: Any, text: str, file: str) -> None:
+    for event in yaml.parse(text):
+        tag = getattr(event, "tag", None)
+        if tag is None or tag == "!":  # implicit, or the non-specific "!" (a plain string)
+            continue
+        kind = type(event).__name__
+        if tag in _CORE_TAGS.get(kind, set()):
+            continue
+        shown = tag.replace(_CORE, "!!")
+        node = {"ScalarEvent": "value", "SequenceStartEvent": "list", "MappingStartEvent": "mapping"}
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        raise BlueprintError(
+            [
+                Problem(
+                    "AI001",
+                    "",
+                    f"invalid YAML: tag {shown} on a {node.get(kind, 'node')} is not allowed; blueprints use "
+                    "plain YAML values (remove the tag, or quote the value to make it text)",
+                    file,
+                    line,
+                )
+            ]
+        )
 
 
 def load_yaml_file(path: Path) -> Node:
@@ -163,6 +201,8 @@ def _plain_scalar(value: Any) -> Any:
     """ruamel's scalar subclasses (ScalarFloat, ScalarBoolean, …) as the plain built-in types."""
     if value is None or type(value) in (str, int, float, bool):
         return value
+    if type(value).__name__ == "TaggedScalar":  # an explicit core tag (others never get here)
+        return _tagged(str(value.tag), str(value.value))
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, str):
@@ -173,6 +213,24 @@ def _plain_scalar(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     return value
+
+
+def _tagged(tag: str, text: str) -> Any:
+    """The value of ``!!int 1``, ``!!bool true``, ``!!null`` …; text that does not fit its tag stays
+    text, so the model reports the wrong type at its line."""
+    kind = tag.rsplit(":", 1)[-1]
+    try:
+        if kind == "int":
+            return int(text, 0)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "bool" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if kind == "null" and text in ("", "~", "null", "Null", "NULL"):
+        return None
+    return text
 
 
 def to_plain(node: Node) -> Any:
