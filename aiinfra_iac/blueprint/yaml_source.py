@@ -74,7 +74,18 @@ def read_text(path: Path) -> str:
 
 
 def parse_yaml(text: str, file: str) -> Node:
-    """Parse ``text`` into a :class:`Node` tree; invalid YAML raises ``BlueprintError`` (AI001)."""
+    """Parse ``text`` into a :class:`Node` tree; invalid YAML raises ``BlueprintError`` (AI001).
+
+    Large files go to the libyaml reader (:mod:`.yaml_fast`), which builds the same tree faster."""
+    from aiinfra_iac.blueprint import yaml_fast
+
+    if len(text) > yaml_fast.FAST_ABOVE and yaml_fast.available():
+        return yaml_fast.parse_fast(text, file)
+    return parse_yaml_ruamel(text, file)
+
+
+def parse_yaml_ruamel(text: str, file: str) -> Node:
+    """:func:`parse_yaml` with ruamel's round-trip loader (every size)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -85,7 +96,7 @@ def parse_yaml(text: str, file: str) -> Node:
             _check_tags(yaml, text, file)
         document = yaml.load(text)
     except RecursionError:
-        raise BlueprintError([_too_deep(file, None)]) from None
+        raise BlueprintError([too_deep(file, None)]) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -100,7 +111,7 @@ def parse_yaml(text: str, file: str) -> Node:
 
 
 _CORE = "tag:yaml.org,2002:"
-_CORE_TAGS = {
+CORE_TAGS = {
     "ScalarEvent": {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null")},
     "SequenceStartEvent": {f"{_CORE}seq"},
     "MappingStartEvent": {f"{_CORE}map"},
@@ -116,23 +127,24 @@ def _check_tags(yaml: Any, text: str, file: str) -> None:
         if tag is None or tag == "!":  # implicit, or the non-specific "!" (a plain string)
             continue
         kind = type(event).__name__
-        if tag in _CORE_TAGS.get(kind, set()):
+        if tag in CORE_TAGS.get(kind, set()):
             continue
-        shown = tag.replace(_CORE, "!!")
-        node = {"ScalarEvent": "value", "SequenceStartEvent": "list", "MappingStartEvent": "mapping"}
         line = event.start_mark.line + 1 if event.start_mark is not None else None
-        raise BlueprintError(
-            [
-                Problem(
-                    "AI001",
-                    "",
-                    f"invalid YAML: tag {shown} on a {node.get(kind, 'node')} is not allowed; blueprints use "
-                    "plain YAML values (remove the tag, or quote the value to make it text)",
-                    file,
-                    line,
-                )
-            ]
-        )
+        raise BlueprintError([tag_problem(kind, tag, file, line)])
+
+
+def tag_problem(kind: str, tag: str, file: str, line: int | None) -> Problem:
+    """The AI001 problem of a tag outside :data:`CORE_TAGS` on a node of event ``kind``."""
+    shown = tag.replace(_CORE, "!!")
+    node = {"ScalarEvent": "value", "SequenceStartEvent": "list", "MappingStartEvent": "mapping"}
+    return Problem(
+        "AI001",
+        "",
+        f"invalid YAML: tag {shown} on a {node.get(kind, 'node')} is not allowed; blueprints use "
+        "plain YAML values (remove the tag, or quote the value to make it text)",
+        file,
+        line,
+    )
 
 
 def load_yaml_file(path: Path) -> Node:
@@ -140,7 +152,7 @@ def load_yaml_file(path: Path) -> Node:
     return parse_yaml(read_text(path), str(path))
 
 
-def _too_deep(file: str, line: int | None) -> Problem:
+def too_deep(file: str, line: int | None) -> Problem:
     return Problem(
         "AI001", "", f"invalid YAML: nested deeper than {MAX_DEPTH} levels; flatten the document", file, line
     )
@@ -171,7 +183,7 @@ class _NodeBuilder:
                 ]
             )
         if depth > MAX_DEPTH and isinstance(value, CommentedMap | CommentedSeq):
-            raise BlueprintError([_too_deep(self.file, line)])
+            raise BlueprintError([too_deep(self.file, line)])
         if isinstance(value, CommentedMap):
             items: dict[str, Node] = {}
             for key, item in value.items():
@@ -202,7 +214,7 @@ def _plain_scalar(value: Any) -> Any:
     if value is None or type(value) in (str, int, float, bool):
         return value
     if type(value).__name__ == "TaggedScalar":  # an explicit core tag (others never get here)
-        return _tagged(str(value.tag), str(value.value))
+        return tagged_value(str(value.tag), str(value.value))
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, str):
@@ -215,7 +227,7 @@ def _plain_scalar(value: Any) -> Any:
     return value
 
 
-def _tagged(tag: str, text: str) -> Any:
+def tagged_value(tag: str, text: str) -> Any:
     """The value of ``!!int 1``, ``!!bool true``, ``!!null`` …; text that does not fit its tag stays
     text, so the model reports the wrong type at its line."""
     kind = tag.rsplit(":", 1)[-1]
