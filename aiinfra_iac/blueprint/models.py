@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from aiinfra_iac.blueprint import patterns as pat
@@ -58,6 +58,12 @@ class Metadata(BlueprintModel):
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict, description="Labels copied onto every resource."
     )
+    stack: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        description="Pulumi stack and state folder name; default: the name plus the target "
+        "(aws profile and region, kubernetes context).",
+    )
 
 
 # --------------------------------------------------------------------------- provider
@@ -89,6 +95,10 @@ class Provider(BlueprintModel):
     )
     ssh_private_key_file: str | None = Field(
         default=None, pattern=pat.USER_PATH, description="onprem: private key for that user."
+    )
+    image: Literal["ubuntu-24.04", "ubuntu-22.04", "debian-12"] | None = Field(
+        default=None,
+        description="local chroot sandbox: distribution image of the nodes (default debian-12).",
     )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
@@ -183,8 +193,11 @@ class RoceSpec(BlueprintModel):
     dscp: int = Field(default=26, ge=0, le=63, description="DSCP value of RoCE traffic.")
     ecn: bool = Field(default=True, description="Enable ECN / DCQCN congestion control.")
     mtu: int = Field(default=4200, ge=1280, le=9216, description="Ethernet MTU of the RoCE interfaces.")
-    gid_index: int = Field(
-        default=3, ge=0, le=255, description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX)."
+    gid_index: int | None = Field(
+        default=None,
+        ge=0,
+        le=255,
+        description="GID index of RoCEv2 over IPv4 (NCCL_IB_GID_INDEX); unset: NCCL (>= 2.21) picks it.",
     )
     traffic_class: int = Field(
         default=106, ge=0, le=255, description="IB traffic class (NCCL_IB_TC); DSCP << 2 plus ECN bits."
@@ -244,15 +257,31 @@ StorageType = Literal["fsx-lustre", "s3", "nfs", "local-nvme"]
 FsxDeploymentType = Literal["SCRATCH_1", "SCRATCH_2", "PERSISTENT_1", "PERSISTENT_2"]
 
 
+def persistent_by_default(storage_type: object, deployment_type: object) -> bool:
+    """``retain`` when the blueprint does not say: true only for persistent data — S3 buckets and
+    PERSISTENT_* FSx for Lustre (provision's default deployment type is PERSISTENT_2); SCRATCH
+    file systems keep billing while they exist and hold no durable data, nfs/local-nvme are not
+    created by provisioning."""
+    if storage_type == "s3":
+        return True
+    if storage_type == "fsx-lustre":
+        return not str(deployment_type or "PERSISTENT_2").startswith("SCRATCH")
+    return False
+
+
 class Storage(BlueprintModel):
-    """A file system or bucket. ``retain: true`` (the default) keeps it on ``aiinfra down``."""
+    """A file system or bucket. ``retain`` (default: true for S3 and persistent FSx) keeps it on ``down``."""
 
     name: str = Field(pattern=DNS1123_LABEL)
     type: StorageType
     mount_path: str | None = Field(
         default=None, pattern=pat.ABS_PATH, description="Absolute mount point on the nodes."
     )
-    retain: bool = Field(default=True, description="Keep the data on `down`.")
+    retain: bool = Field(
+        default=False,
+        description="Keep the data on `down`; default true for s3 and PERSISTENT_* fsx-lustre, "
+        "false for SCRATCH_* fsx-lustre, nfs and local-nvme.",
+    )
     capacity_gi_b: int | None = Field(
         default=None, alias="capacityGiB", ge=1, description="fsx-lustre: capacity in GiB."
     )
@@ -277,6 +306,14 @@ class Storage(BlueprintModel):
         default=None, description="local-nvme: md RAID level (0 default)."
     )
     filesystem: Literal["xfs", "ext4"] = Field(default="xfs", description="local-nvme: file system.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_retain(cls, data: object) -> object:
+        if isinstance(data, dict) and "retain" not in data:
+            kind, deployment = data.get("type"), data.get("deploymentType", data.get("deployment_type"))
+            return {**data, "retain": persistent_by_default(kind, deployment)}
+        return data
 
 
 # --------------------------------------------------------------------------- scheduler & platform
@@ -326,6 +363,56 @@ class Platform(BlueprintModel):
     experiment_tracking: Literal["mlflow"] | None = None
     vector_store: Literal["milvus"] | None = None
     feature_store: Literal["feast"] | None = None
+    ray: bool = Field(default=False, description="kubernetes: install KubeRay (RayCluster/RayJob operator).")
+    training_operator: Literal["kubeflow-trainer"] | None = Field(
+        default=None,
+        description="kubernetes: Kubeflow Trainer (TrainJob on JobSet) for distributed training.",
+    )
+    batch_scheduler: Literal["volcano"] | None = Field(
+        default=None, description="kubernetes: an extra gang scheduler (Volcano) next to Kueue."
+    )
+    artifact_storage: str | None = Field(
+        default=None, description="Name of the spec.storage s3 entry MLflow/Milvus keep artifacts in."
+    )
+
+
+# --------------------------------------------------------------------------- teams
+
+
+class TeamQuota(BlueprintModel):
+    """A team's share of one GPU pool (Kueue nominal quota; Slurm GRES limit)."""
+
+    pool: str = Field(description="Name of a spec.nodePools entry.")
+    gpus: int = Field(ge=0, le=1_000_000, description="Guaranteed GPUs in that pool.")
+    borrowing_limit: int | None = Field(
+        default=None,
+        ge=0,
+        description="GPUs it may borrow from its cohort above its quota; default: any.",
+    )
+    lending_limit: int | None = Field(
+        default=None, ge=0, description="GPUs of its quota others may borrow; default: all of them."
+    )
+
+
+class Team(BlueprintModel):
+    """A team that submits work: its queue (Kubernetes) or account/QOS (Slurm)."""
+
+    name: str = Field(pattern=DNS1123_LABEL, max_length=63)
+    namespace: str | None = Field(
+        default=None, pattern=DNS1123_LABEL, max_length=63, description="kubernetes: default: the team name."
+    )
+    quotas: list[TeamQuota] = Field(min_length=1)
+    cohort: str | None = Field(
+        default=None,
+        pattern=DNS1123_LABEL,
+        description="Teams in one cohort borrow each other's idle GPUs; default: the cluster name.",
+    )
+    priority: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Kueue WorkloadPriorityClass / Slurm QOS priority.",
+    )
 
 
 class Observability(BlueprintModel):
@@ -451,6 +538,7 @@ class ClusterSpec(BlueprintModel):
     storage: list[Storage] = Field(default_factory=list)
     scheduler: Scheduler
     platform: Platform = Field(default_factory=Platform)
+    teams: list[Team] = Field(default_factory=list, description="Teams, their GPU quotas and priorities.")
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)

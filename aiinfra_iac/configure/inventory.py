@@ -27,16 +27,19 @@ Mapping keys cannot carry the marker, so a key holding template delimiters is re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiinfra_iac.ansible_data import UnsafeKeyError, inventory_json, mark_unsafe
 from aiinfra_iac.configure.roles import roles_for_pool
 from aiinfra_iac.configure.rolevars import ROLE_VARS, RoleContext
+from aiinfra_iac.deployment.connect import ansible_vars
+from aiinfra_iac.deployment.model import Chroot, Local, Ssh, Ssm
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 __all__ = [
+    "UnsafeKeyError",
     "build_inventory",
     "configuration_entries",
     "host_address_vars",
@@ -119,12 +122,17 @@ def cluster_vars(plan: ClusterPlan) -> dict[str, object]:
     return out
 
 
-def host_address_vars(address: str) -> dict[str, object]:
-    """Host vars for one address.
+NodeAddress = str | Ssh | Ssm | Chroot | Local
+"""A typed access of the deployment record, or (tests, older callers) an address string."""
 
+
+def host_address_vars(address: NodeAddress) -> dict[str, object]:
+    """Host vars for one node: a deployment record access (:mod:`aiinfra_iac.deployment`), or a string
     ``chroot:/path`` (a chroot on this machine), ``local`` (this machine), ``ssh://[user@]host[:port]``,
     or a bare host name / IP address.
     """
+    if not isinstance(address, str):
+        return ansible_vars(address)
     if address.startswith(CHROOT_PREFIX):
         return {
             "ansible_connection": "community.general.chroot",
@@ -143,7 +151,7 @@ def host_address_vars(address: str) -> dict[str, object]:
     return {"ansible_host": address}
 
 
-def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str, Any]:
+def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, NodeAddress] | None) -> dict[str, Any]:
     if not addresses:
         return dict.fromkeys(pool.hosts)
     return {h: (host_address_vars(addresses[h]) if h in addresses else None) for h in pool.hosts}
@@ -151,7 +159,7 @@ def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str
 
 def build_inventory(
     plan: ClusterPlan,
-    addresses: Mapping[str, str] | None = None,
+    addresses: Mapping[str, NodeAddress] | None = None,
     storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The inventory of ``plan``.
@@ -212,39 +220,3 @@ def configuration_entries(plan: ClusterPlan) -> list[dict[str, object]]:
             }
         )
     return entries
-
-
-UNSAFE_KEY = "__ansible_unsafe"
-_TEMPLATE_MARKS = ("{{", "{%", "{#")
-
-
-class UnsafeKeyError(ValueError):
-    """A mapping key that Ansible could template (keys cannot be marked unsafe)."""
-
-
-def mark_unsafe(value: Any) -> Any:
-    """``value`` with every string (at any depth) wrapped as ``{"__ansible_unsafe": s}``.
-
-    Numbers, booleans and ``None`` stay as they are; keys stay plain but may not contain
-    template delimiters (:class:`UnsafeKeyError`)."""
-    if isinstance(value, str):
-        return {UNSAFE_KEY: value}
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            text = str(key)
-            if any(mark in text for mark in _TEMPLATE_MARKS):
-                raise UnsafeKeyError(f"refusing to write the inventory key {text!r}: it holds a template")
-            out[text] = mark_unsafe(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [mark_unsafe(item) for item in value]
-    return value
-
-
-def inventory_json(inventory: Mapping[str, Any]) -> str:
-    """The inventory as the JSON text Ansible reads, every string value marked unsafe.
-
-    This is the one place blueprint values cross into Ansible: every writer of an inventory
-    file (configure, the validation playbook runner) calls it."""
-    return json.dumps(mark_unsafe(inventory), separators=(",", ":"))
