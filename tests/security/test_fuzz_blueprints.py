@@ -23,13 +23,16 @@ from hypothesis import strategies as st
 
 from aiinfra_iac.commands.check import check_files
 from aiinfra_iac.configure.inventory import build_inventory, configuration_entries, inventory_json
+from aiinfra_iac.lifecycle.document import plan_document
 from aiinfra_iac.plan import plan_from_file
-from aiinfra_iac.provision.document import plan_document
 from aiinfra_iac.validate.parsers import parse_dcgm_diag, parse_gpu_burn, parse_nccl_tests, parse_perftest
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = sorted((ROOT / "blueprints").glob("*.yaml"))
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "validate").rglob("*.*"))
+# read once: a strategy that reads files would change under a long fuzz run when the tree changes
+SEEDS = [p.read_text() for p in sorted((ROOT / "blueprints").glob("*.yaml"))]
+FIXTURES = [
+    p.read_text(errors="replace") for p in sorted((ROOT / "tests" / "fixtures" / "validate").rglob("*.*"))
+]
 NASTY = [
     "!foo [x]",
     "!!str",
@@ -67,7 +70,7 @@ FUZZ_MINUTES = float(os.environ.get("AIINFRA_FUZZ_MINUTES", "0") or 0)
 
 @st.composite
 def mutated_blueprint(draw: Any) -> str:
-    lines = draw(st.sampled_from(SEEDS)).read_text().splitlines()
+    lines = draw(st.sampled_from(SEEDS)).splitlines()
     for _ in range(draw(st.integers(1, 4))):
         index = draw(st.integers(0, max(0, len(lines) - 1)))
         nasty = draw(st.one_of(st.sampled_from(NASTY), st.text(max_size=12)))
@@ -116,7 +119,7 @@ def parse_all(text: str) -> None:
 
 @st.composite
 def mutated_output(draw: Any) -> str:
-    text = draw(st.sampled_from(FIXTURES)).read_text(errors="replace")
+    text = draw(st.sampled_from(FIXTURES))
     for _ in range(draw(st.integers(1, 5))):
         at = draw(st.integers(0, len(text)))
         cut = draw(st.integers(0, 200))

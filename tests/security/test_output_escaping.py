@@ -11,7 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from aiinfra_iac.cli import app
-from aiinfra_iac.provision.plan_report import print_text, render_markdown
+from aiinfra_iac.lifecycle.plan_report import print_text, render_markdown
 from aiinfra_iac.terminal import markup, plain
 
 HOSTILE = [

@@ -31,7 +31,7 @@ def test_a_shared_sticky_folder_is_refused_not_narrowed(tmp_path: Path) -> None:
 
 
 def test_stage_records_narrow_their_folder(tmp_path: Path) -> None:
-    from aiinfra_iac.provision.stages import StageRecord
+    from aiinfra_iac.lifecycle.stages import StageRecord
 
     folder = tmp_path / "state"
     folder.mkdir(mode=0o755)
