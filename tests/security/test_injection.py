@@ -150,7 +150,7 @@ def test_diff_executes_nothing(field_run: dict[str, Any], tmp_path: Path) -> Non
         env=env,
         check=False,
     )
-    assert done.returncode == 1, done.stdout + done.stderr  # the hosts are unreachable
+    assert done.returncode in (1, 3), done.stdout + done.stderr  # the hosts are unreachable (exit 3)
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
     assert canaries(field_run["work"]) == []
 
