@@ -128,7 +128,7 @@ def mutated_output(draw: Any) -> str:
 
 
 QUICK = settings(
-    max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
+    max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
 )
 
 
