@@ -8,6 +8,7 @@ Docstrings and ``Field(description=…)`` become the descriptions of ``aiinfra s
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -100,10 +101,34 @@ class Provider(BlueprintModel):
         default=None,
         description="local chroot sandbox: distribution image of the nodes (default debian-12).",
     )
+    node_access: Literal["ssm", "ssh"] | None = Field(
+        default=None,
+        description="aws: how configure reaches nodes; ssm (default): Session Manager, no open port; "
+        "ssh: a key pair and a bastion host in the public subnet.",
+    )
+    key_name: str | None = Field(
+        default=None, description="aws, nodeAccess ssh: an existing EC2 key pair name."
+    )
+    bastion_cidr: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="aws, nodeAccess ssh: the addresses allowed to SSH to the bastion, e.g. 203.0.113.0/24.",
+    )
+    endpoint_access: Literal["private", "public", "public-and-private"] | None = Field(
+        default=None,
+        description="aws EKS: API endpoint access. Default public-and-private: `up` installs the add-ons "
+        "from this machine. private: only from inside the VPC (run up from there or over a VPN).",
+    )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
         description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
         "real by the configure stage; needs root and debootstrap.",
+    )
+    sandbox_subnet: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="local chroot sandbox: IPv4 subnet of the sandbox bridge, e.g. 10.234.7.0/24 (default: "
+        "a free /24 in 10.234.0.0/16); an error when another interface already uses it.",
     )
 
 
@@ -132,6 +157,22 @@ class Capacity(BlueprintModel):
         default=None,
         pattern=r"^cr-[0-9a-f]{8,17}$",
         description="EC2 capacity reservation / capacity block ID (cr-…); required for capacity-block.",
+    )
+    placement_group: str | None = Field(
+        default=None,
+        description="aws: an existing placement group to launch into (e.g. the one a targeted reservation "
+        "lives in); with a reservationId no new group is created unless this names one.",
+    )
+    start: datetime | None = Field(
+        default=None,
+        strict=False,
+        description="capacity-block: the block's start time (ISO 8601, UTC); the node group scales up then. "
+        "`aiinfra preflight` prints it from the reservation.",
+    )
+    end: datetime | None = Field(
+        default=None,
+        strict=False,
+        description="capacity-block: the block's end time; the node group scales in before it.",
     )
 
 
@@ -179,6 +220,9 @@ class NodePool(BlueprintModel):
     )
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
+    root_volume_gib: int | None = Field(
+        default=None, ge=20, le=16_384, description="aws: root EBS volume (gp3, encrypted); default 200 GiB."
+    )
 
 
 # --------------------------------------------------------------------------- fabrics
@@ -322,12 +366,20 @@ class Storage(BlueprintModel):
 class KubernetesScheduler(BlueprintModel):
     """Kubernetes settings."""
 
-    version: str = Field(default="1.31", pattern=r"^1\.[0-9]{2}$")
+    version: str = Field(default="1.35", pattern=r"^1\.[0-9]{2}$")
     queueing: Literal["kueue", "none"] = Field(default="kueue")
     gpu_operator: bool = Field(default=True, description="Install the NVIDIA GPU Operator.")
     network_operator: bool | None = Field(
         default=None, description="Install the NVIDIA Network Operator; default: when a pool uses IB/RoCE."
     )
+    system_nodes: int = Field(
+        default=2,
+        ge=0,
+        le=100,
+        description="aws EKS: size of the untainted system node group for CoreDNS and the add-ons; "
+        "0: none (then some pool must be untainted, check AI163).",
+    )
+    system_instance_type: str = Field(default="m6i.xlarge", description="aws EKS: system node instance type.")
 
 
 class SlurmScheduler(BlueprintModel):
@@ -528,6 +580,13 @@ class Validation(BlueprintModel):
 # --------------------------------------------------------------------------- the blueprint
 
 
+class Suppression(BlueprintModel):
+    """A warning accepted on purpose: its ID and why (shown by ``check`` and ``plan``)."""
+
+    id: str = Field(pattern=r"^AI1[0-9]{2}$", description="Check ID of a warning, e.g. AI111.")
+    reason: str = Field(min_length=3, description="Why the warning does not apply here.")
+
+
 class ClusterSpec(BlueprintModel):
     """Everything the cluster is made of."""
 
@@ -542,6 +601,9 @@ class ClusterSpec(BlueprintModel):
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)
+    suppress: list[Suppression] = Field(
+        default_factory=list, description="Warnings accepted on purpose, each with a reason."
+    )
 
 
 class Blueprint(BlueprintModel):

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.provision.plan_review_render import markdown_review, pool_facts
 from aiinfra_iac.terminal import markup, plain
 
 HOSTS_SHOWN = 3
@@ -69,6 +70,27 @@ def print_text(console: Console, doc: dict[str, Any]) -> None:
     for check in doc["validation"]:
         checks.add_row(*(markup(v) for v in (check["id"], check["kind"], check["pool"], _expected(check))))
     console.print(checks)
+    print_review(console, doc)
+
+
+def print_review(console: Console, doc: dict[str, Any]) -> None:
+    """Per pool: GPU, fabric, rails, QoS, NCCL env, driver, thresholds, cost; then caveats."""
+    review = doc.get("review")
+    if not review:
+        return
+    for pool in review["pools"]:
+        table = Table(title=f"Pool {markup(pool['pool'])}", title_justify="left", show_header=False)
+        table.add_column("what", style="bold")
+        table.add_column("value", overflow="fold")
+        for label, value in pool_facts(pool):
+            table.add_row(markup(label), markup(value))
+        console.print(table)
+    for caveat in review.get("costCaveats", []):
+        console.print(plain(f"cost caveat: {caveat}"), highlight=False, markup=False)
+    for item in review.get("suppressed", []):
+        console.print(
+            plain(f"accepted warning {item['id']}: {item['reason']}"), highlight=False, markup=False
+        )
 
 
 def _md_cell(text: str) -> str:
@@ -101,6 +123,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| `{check['id']}` | {check['kind']} | {check['pool']} | {_md_cell(_expected(check))} |"
         )
+    lines += markdown_review(doc)
     if doc["resources"]:
         lines += [
             "",

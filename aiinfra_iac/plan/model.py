@@ -115,6 +115,8 @@ class PoolPlan(PlanModel):
     """Instance-store NVMe per node (aws, from the catalog); 0 where none or unknown."""
     cost_note: str = ""
     """How ``hourly_usd_per_node`` was estimated (on-demand list price, spot/capacity-block caveats)."""
+    root_volume_gib: int | None = None
+    """aws: root EBS volume size from the blueprint; None: the provider's default."""
 
     @property
     def gpus_per_node(self) -> int:

@@ -170,6 +170,7 @@ class _Resolver:
             network_interfaces=self.interfaces(instance, fabric),
             local_nvme_gib=instance.local_nvme_gib if instance else 0,
             cost_note=cost.note,
+            root_volume_gib=pool.root_volume_gib,
         )
 
     @staticmethod

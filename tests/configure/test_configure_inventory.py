@@ -210,6 +210,10 @@ def test_storage_mounts_and_lustre_needs_provision_outputs() -> None:
         }
     ]
     assert unmounted_lustre(plan, endpoints) == []
+    # an EFA-enabled file system on an EFA pool: the role sets up LNet over EFA
+    efa_plan = plan.model_copy(update={"storage": (fsx.model_copy(update={"efa": True}), nvme)})
+    [mount] = role_vars_for_pool(efa_plan, efa_plan.pool("train"), endpoints)["storage_client_lustre_mounts"]
+    assert mount["efa"] is True
 
 
 def test_no_secret_in_inventory() -> None:

@@ -128,13 +128,16 @@ def test_standalone_dcgm_exporter_only_without_the_gpu_operator() -> None:
     assert "dcgm-exporter" in [r.pin.release for r in releases_for(no_operator, on_eks=False)]
 
 
-def test_loki_logs_install_a_monolithic_loki_and_promtail_on_every_node() -> None:
+def test_loki_logs_install_a_monolithic_loki_and_alloy_on_every_node() -> None:
     from aiinfra_iac.blueprint.models import Observability
 
     with_logs = k8s_ib().model_copy(update={"observability": Observability(logs="loki")})
     names = [r.pin.release for r in releases_for(with_logs, on_eks=False)]
-    assert names.index("loki") < names.index("promtail")
+    assert names.index("loki") < names.index("alloy") and "promtail" not in names
+    alloy = next(r for r in releases_for(with_logs, on_eks=False) if r.pin.release == "alloy")
+    assert alloy.values["controller"] == {"type": "daemonset", "tolerations": [{"operator": "Exists"}]}
+    assert 'loki.write "default"' in alloy.values["alloy"]["configMap"]["content"]
     loki = next(r for r in releases_for(with_logs, on_eks=False) if r.pin.release == "loki")
     assert loki.values["deploymentMode"] == "SingleBinary" and loki.values["singleBinary"]["replicas"] == 1
     without = [r.pin.release for r in releases_for(k8s_ib(), on_eks=False)]
-    assert "loki" not in without and "promtail" not in without
+    assert "loki" not in without and "alloy" not in without

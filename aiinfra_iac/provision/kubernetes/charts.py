@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiinfra_iac.catalog.aws_pins import load_aws_pins
+
 
 @dataclass(frozen=True)
 class ChartPin:
@@ -83,7 +85,8 @@ EFA_DEVICE_PLUGIN = ChartPin(
     release="aws-efa-k8s-device-plugin",
     chart="aws-efa-k8s-device-plugin",
     repo="https://aws.github.io/eks-charts",
-    version="0.5.10",
+    # the AWS pins table (catalog/data/aws_pins.yaml) holds the version and its release date
+    version=load_aws_pins().chart("aws-efa-k8s-device-plugin").version,
     namespace="kube-system",
     privileged=True,
     source="https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html",
@@ -173,15 +176,15 @@ LOKI = ChartPin(
     source="https://grafana.com/docs/loki/latest/setup/install/helm/",
 )
 
-PROMTAIL = ChartPin(
-    release="promtail",
-    chart="promtail",
+ALLOY = ChartPin(
+    release="alloy",
+    chart="alloy",
     repo=GRAFANA_CHARTS,
-    # Ships every node's container logs to Loki (a DaemonSet). promtail-6.16.3 is a published release
-    # (https://github.com/grafana/helm-charts/pull/3200); the chart is deprecated upstream in favour
-    # of Grafana Alloy from 6.17.1 on, so moving to Alloy is the next step.
-    version="6.16.3",
+    # Grafana Alloy, the collector Loki's docs send logs with now that Promtail is deprecated
+    # (https://grafana.com/docs/loki/latest/send-data/alloy/); chart alloy-1.10.0:
+    # https://github.com/grafana/helm-charts/releases/tag/alloy-1.10.0
+    version="1.10.0",
     namespace="loki",
-    privileged=True,
-    source="https://grafana.com/docs/loki/latest/send-data/promtail/installation/",
+    privileged=False,  # reads logs through the Kubernetes API (loki.source.kubernetes), no host mounts
+    source="https://grafana.com/docs/alloy/latest/set-up/install/kubernetes/",
 )

@@ -68,6 +68,8 @@ def gpu_operator_values(plan: ClusterPlan, *, on_eks: bool) -> dict[str, Any]:
             **(dcgm_exporter_config() if exporter else {}),
         },
         "nfd": {"enabled": True},
+        # the operator's per-node DaemonSets (device plugin, GFD, DCGM exporter) run on tainted GPU pools
+        "daemonsets": {"tolerations": pool_tolerations(plan)},
     }
 
 
@@ -145,11 +147,56 @@ def loki_values() -> dict[str, Any]:
     }
 
 
-def promtail_values() -> dict[str, Any]:
-    """Promtail on every node (GPU nodes too: it tolerates every taint) pushing to the Loki gateway."""
+LOKI_PUSH = "http://loki-gateway.loki.svc.cluster.local/loki/api/v1/push"
+
+# Alloy pipeline per Loki's "send Kubernetes logs with Alloy" page: every Alloy pod (a DaemonSet)
+# tails the pods of its own node (HOSTNAME is the node name in the chart) through the API.
+ALLOY_CONFIG = f"""discovery.kubernetes "pods" {{
+  role = "pod"
+  selectors {{
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("HOSTNAME")
+  }}
+}}
+
+discovery.relabel "pods" {{
+  targets = discovery.kubernetes.pods.targets
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }}
+}}
+
+loki.source.kubernetes "pods" {{
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.write.default.receiver]
+}}
+
+loki.write "default" {{
+  endpoint {{
+    url = "{LOKI_PUSH}"
+  }}
+}}
+"""
+
+
+def alloy_values() -> dict[str, Any]:
+    """Alloy on every node (GPU nodes too: it tolerates every taint) pushing to the Loki gateway."""
     return {
-        "config": {"clients": [{"url": "http://loki-gateway.loki.svc.cluster.local/loki/api/v1/push"}]},
-        "tolerations": [{"operator": "Exists"}],
+        "alloy": {"configMap": {"create": True, "content": ALLOY_CONFIG}},
+        "controller": {"type": "daemonset", "tolerations": [{"operator": "Exists"}]},
     }
 
 
@@ -173,6 +220,15 @@ def alertmanager_config(plan: ClusterPlan) -> dict[str, Any]:
     return {"route": {"group_by": ["namespace", "alertname"], "routes": routes}, "receivers": receivers}
 
 
+def pool_tolerations(plan: ClusterPlan) -> list[dict[str, str]]:
+    """Tolerations for every taint the plan's pools carry: what a per-node agent needs on them."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for pool in plan.pools:
+        for taint in pool.taints:
+            seen[(taint.key, taint.effect)] = {"key": taint.key, "operator": "Exists", "effect": taint.effect}
+    return [seen[k] for k in sorted(seen)]
+
+
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
     alertmanager: dict[str, Any] = {"enabled": obs.alerts}
@@ -184,6 +240,8 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
             "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
         },
         "alertmanager": alertmanager,
+        # node-exporter runs on every node, tainted GPU pools included
+        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
         "prometheus": {
             "prometheusSpec": {
                 # pick up ServiceMonitors of every release (dcgm-exporter, kueue), not only this chart's
@@ -295,7 +353,7 @@ def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
         out.append(Release(charts.KUBE_PROMETHEUS_STACK, prometheus_values(plan)))
     if plan.observability.logs == "loki":
         out.append(Release(charts.LOKI, loki_values()))
-        out.append(Release(charts.PROMTAIL, promtail_values()))
+        out.append(Release(charts.ALLOY, alloy_values()))
     if plan.observability.gpu_exporter == "dcgm" and not settings.gpu_operator:
         monitor = plan.observability.metrics == "prometheus"
         out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": {"enabled": monitor}}))
