@@ -27,7 +27,10 @@ from aiinfra_iac.blueprint.patterns import (
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 SIZE_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]?$"
-HOST_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$"
+HOST_PATTERN = (
+    r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?"
+    r"|([0-9A-Fa-f]{1,4}|:)(:[0-9A-Fa-f]{0,4}){1,7}(:[0-9]{1,3}(\.[0-9]{1,3}){3})?)$"
+)
 """A host name (letters, digits, '-', '_', '.'), an IPv4 or an IPv6 address: it becomes an Ansible
 inventory name and the folder ``<results>/<host>/``, so no spaces, slashes or empty names."""
 

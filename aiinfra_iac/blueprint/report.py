@@ -9,12 +9,12 @@ from functools import cache
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
 from aiinfra_iac.blueprint.confine import is_blueprint_source
 from aiinfra_iac.blueprint.locpath import parse_loc
 from aiinfra_iac.blueprint.yaml_source import UnreadableFileError, read_text
 from aiinfra_iac.errors import Problem
+from aiinfra_iac.terminal import markup
 
 CHECK_SCHEMA_VERSION = 1
 """Version of the check JSON document; bumped only when a key changes meaning or goes away."""
@@ -95,13 +95,14 @@ def print_text_report(console: Console, problems: Sequence[Problem], files: Sequ
         where = f"{problem.file or '?'}:{problem.line}" if problem.line else f"{problem.file or '?'}"
         loc = f" {problem.loc}" if problem.loc else ""
         console.print(
-            f"[bold]{escape(where)}:[/bold] [bold {color}]{problem.level} {problem.id}[/bold {color}]"
-            f"[bold]{escape(loc)}:[/bold] {escape(problem.message)}"
+            f"[bold]{markup(where)}:[/bold] [bold {color}]{problem.level} {problem.id}[/bold {color}]"
+            f"[bold]{markup(loc)}:[/bold] {markup(problem.message)}"
         )
-        for excerpt in source_excerpt(problem.file, problem.line, _last_key(problem.loc)):
-            console.print(
-                f"[blue]{escape(excerpt)}[/blue]" if "^" not in excerpt else f"[{color}]{excerpt}[/{color}]"
-            )
+        excerpt = source_excerpt(problem.file, problem.line, _last_key(problem.loc))
+        for index, text in enumerate(excerpt):
+            # the third line is the caret underline; the others hold the user's text
+            style = color if index == 2 else "blue"
+            console.print(f"[{style}]{markup(text)}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     warnings = len(problems) - errors
     checked = f"{len(files)} file" + ("s" if len(files) != 1 else "")

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from aiinfra_iac.errors import AiinfraError, Interrupted
+from aiinfra_iac.terminal import plain
 
 
 class OutputFormat(enum.StrEnum):
@@ -39,7 +40,7 @@ def stdout_console() -> Console:
 
 def fail(error: AiinfraError) -> NoReturn:
     """Print an error's message on stderr and exit with its code (used inside commands)."""
-    typer.echo(str(error), err=True)
+    typer.echo(plain(error), err=True)
     sys.stdout.flush()
     raise typer.Exit(error.exit_code)
 

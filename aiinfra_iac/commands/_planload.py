@@ -29,7 +29,10 @@ def load_plan(file: Path, console: Console) -> ClusterPlan:
     except BlueprintError as error:
         print_text_report(console, error.problems, [str(file)])
         raise typer.Exit(EXIT_FAILED) from error
+    from aiinfra_iac.terminal import markup
+
     for warning in warnings:
         where = f"{warning.file}:{warning.line}: " if warning.file and warning.line else ""
-        console.print(f"{where}warning {warning.id} {warning.loc}: {warning.message}", highlight=False)
+        text = f"{where}warning {warning.id} {warning.loc}: {warning.message}"
+        console.print(markup(text), highlight=False)
     return plan

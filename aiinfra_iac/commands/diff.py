@@ -24,6 +24,7 @@ from aiinfra_iac.commands._common import (
     stdout_console,
 )
 from aiinfra_iac.errors import EXIT_CHANGES_PRESENT, EXIT_FAILED, EXIT_OK, AiinfraError
+from aiinfra_iac.terminal import markup
 
 
 def command(
@@ -53,7 +54,7 @@ def command(
             raise typer.Exit(EXIT_FAILED) from error
         fail(error)
     for line in report.lines():
-        out.print(line, highlight=False)
+        out.print(markup(line), highlight=False)
     if detailed_exitcode and report.changes_present:
         raise typer.Exit(EXIT_CHANGES_PRESENT)
     raise typer.Exit(EXIT_OK)

@@ -144,6 +144,7 @@ def run_configure(
     playbook = roles_dir / PLAYBOOK
     pdd = (private_data_dir or default_private_data_dir(plan)).resolve()
     pdd.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pdd.chmod(0o700)  # an existing folder is narrowed too: it holds the inventory and run logs
     inventory_path = write_inventory(pdd, build_inventory(plan, addresses, storage_endpoints))
     for name in unmounted_lustre(plan, storage_endpoints or {}):
         console.print(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from pathlib import Path
 
 from aiinfra_iac.errors import UsageError
@@ -53,7 +54,25 @@ def usable_state_dir(override: str | Path | None = None) -> Path:
             f"cannot use {path} as the state folder (not writable): pass --state-dir or set {STATE_ENV} "
             "to a folder you can write"
         )
+    tighten_dir(path)
     return path
+
+
+def tighten_dir(path: Path) -> None:
+    """Make an existing state folder owner-only (0700), as a new one is created (issue 16).
+
+    A folder others may write to and that is not ours to narrow (``/tmp``: sticky, or owned by
+    someone else) is refused: stack state and stage records must not live where others write."""
+    info = path.stat()
+    if info.st_mode & 0o077 == 0:
+        return
+    if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+        path.chmod(0o700)
+        return
+    raise UsageError(
+        f"cannot use {path} as the state folder: it is shared (mode {stat.S_IMODE(info.st_mode):o}); "
+        f"pass --state-dir or set {STATE_ENV} to a private folder"
+    )
 
 
 def private_dir(path: Path) -> Path:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aiinfra_iac.provision.plan_review_render import markdown_review, pool_facts
+from aiinfra_iac.terminal import markup, plain
 
 HOSTS_SHOWN = 3
 
@@ -45,13 +46,13 @@ def resource_counts(doc: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 def print_text(console: Console, doc: dict[str, Any]) -> None:
-    console.print(f"[bold]{_summary_line(doc)}[/bold]")
+    console.print(f"[bold]{markup(_summary_line(doc))}[/bold]")
     if doc["resources"]:
         resources = Table(title="Resources (Pulumi)", title_justify="left")
         resources.add_column("type", overflow="fold")
         resources.add_column("name", overflow="fold")
         for r in doc["resources"]:
-            resources.add_row(r["type"], r["name"])
+            resources.add_row(markup(r["type"]), markup(r["name"]))
         console.print(resources)
     else:
         console.print("Resources: none to create (the hosts exist; configure and validate use them).")
@@ -60,13 +61,14 @@ def print_text(console: Console, doc: dict[str, Any]) -> None:
         config.add_column(column)
     for entry in doc["configuration"]:
         hosts = list(entry["hosts"])
-        config.add_row(entry["pool"], str(len(hosts)), short_hosts(hosts), ", ".join(entry["roles"]))
+        roles = ", ".join(entry["roles"])
+        config.add_row(markup(entry["pool"]), str(len(hosts)), markup(short_hosts(hosts)), markup(roles))
     console.print(config)
     checks = Table(title="Validation", title_justify="left")
     for column in ("id", "kind", "pool", "expected"):
         checks.add_column(column)
     for check in doc["validation"]:
-        checks.add_row(check["id"], check["kind"], check["pool"], _expected(check))
+        checks.add_row(*(markup(v) for v in (check["id"], check["kind"], check["pool"], _expected(check))))
     console.print(checks)
     print_review(console, doc)
 
@@ -77,20 +79,22 @@ def print_review(console: Console, doc: dict[str, Any]) -> None:
     if not review:
         return
     for pool in review["pools"]:
-        table = Table(title=f"Pool {pool['pool']}", title_justify="left", show_header=False)
+        table = Table(title=f"Pool {markup(pool['pool'])}", title_justify="left", show_header=False)
         table.add_column("what", style="bold")
         table.add_column("value", overflow="fold")
         for label, value in pool_facts(pool):
-            table.add_row(label, value)
+            table.add_row(markup(label), markup(value))
         console.print(table)
     for caveat in review.get("costCaveats", []):
-        console.print(f"cost caveat: {caveat}", highlight=False, markup=False)
+        console.print(plain(f"cost caveat: {caveat}"), highlight=False, markup=False)
     for item in review.get("suppressed", []):
-        console.print(f"accepted warning {item['id']}: {item['reason']}", highlight=False, markup=False)
+        console.print(
+            plain(f"accepted warning {item['id']}: {item['reason']}"), highlight=False, markup=False
+        )
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return plain(text, newlines=False).replace("|", "\\|").replace("<", "&lt;")
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -131,4 +135,4 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "",
             "</details>",
         ]
-    return "\n".join(lines) + "\n"
+    return plain("\n".join(lines) + "\n")

@@ -67,6 +67,7 @@ class StageRecord:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path.parent.chmod(0o700)
         payload = json.dumps({"fingerprint": self.fingerprint, "completed": self.completed}, indent=2)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -78,7 +78,8 @@ def test_usable_state_dir_creates_a_private_folder_or_refuses_a_file(tmp_path: P
     existing = tmp_path / "shared"
     existing.mkdir(mode=0o755)
     assert usable_state_dir(existing) == existing.resolve()
-    assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # a folder the user named is not chmod-ed
+    # an existing state folder is narrowed like a new one (issue 16); a shared sticky one is refused
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o700
     a_file = tmp_path / "f"
     a_file.write_text("")
     for bad in (a_file, a_file / "sub"):

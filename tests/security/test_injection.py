@@ -70,6 +70,7 @@ def canaries(work: Path) -> list[str]:
     return sorted(p.name for p in work.glob("canary-*"))
 
 
+@pytest.mark.slow  # the fixture checks one blueprint per schema field (~10 s)
 def test_the_walk_covers_the_schema(field_run: dict[str, Any]) -> None:
     paths = field_run["paths"]
     assert len(paths) > 70
@@ -81,6 +82,7 @@ def test_the_walk_covers_the_schema(field_run: dict[str, Any]) -> None:
     assert canaries(field_run["work"]) == []
 
 
+@pytest.mark.slow  # the fixture checks one blueprint per schema field (~10 s)
 def test_plan_executes_nothing(field_run: dict[str, Any]) -> None:
     combined = field_run["combined"]
     runner = CliRunner()
@@ -94,6 +96,7 @@ def test_plan_executes_nothing(field_run: dict[str, Any]) -> None:
     assert canaries(field_run["work"]) == []
 
 
+@pytest.mark.slow  # the fixture checks one blueprint per schema field (~10 s)
 def test_check_refuses_payloads_in_names_paths_and_identifiers(field_run: dict[str, Any]) -> None:
     refused = set(field_run["paths"]) - set(field_run["accepted"])
     for field in [
@@ -150,7 +153,7 @@ def test_diff_executes_nothing(field_run: dict[str, Any], tmp_path: Path) -> Non
         env=env,
         check=False,
     )
-    assert done.returncode == 1, done.stdout + done.stderr  # the hosts are unreachable
+    assert done.returncode in (1, 3), done.stdout + done.stderr  # the hosts are unreachable (exit 3)
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
     assert canaries(field_run["work"]) == []
 

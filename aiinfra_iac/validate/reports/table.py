@@ -8,6 +8,7 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red"}
@@ -28,11 +29,11 @@ def _rows_table(title: str, rows: list[CheckResult]) -> Table:
     for c in rows:
         table.add_row(
             f"[{STYLE[c.status]}]{c.status.upper()}[/]",
-            c.id,
-            c.node,
-            _value(c.measured, c.unit),
-            _value(c.expected, c.unit),
-            c.detail,
+            markup(c.id),
+            markup(c.node),
+            markup(_value(c.measured, c.unit)),
+            markup(_value(c.expected, c.unit)),
+            markup(c.detail),
         )
     return table
 
@@ -46,12 +47,12 @@ def build_table(verdict: Verdict, *, show_all: bool = False) -> Table:
     rows = list(verdict.checks)
     if len(rows) > SHOW_ALL_UP_TO and not show_all:
         rows = [c for c in rows if c.status != "pass"]
-    return _rows_table(f"aiinfra validate: {verdict.cluster}", _sorted(rows))
+    return _rows_table(f"aiinfra validate: {markup(verdict.cluster)}", _sorted(rows))
 
 
 def summary_table(verdict: Verdict) -> Table:
     """One line per (kind, pool): how many passed, warned, failed, and the lowest measured value."""
-    table = Table(title=f"aiinfra validate: {verdict.cluster} — summary")
+    table = Table(title=f"aiinfra validate: {markup(verdict.cluster)} — summary")
     for column in ("kind", "pool", "pass", "warn", "fail", "lowest measured"):
         table.add_column(column)
     groups: dict[tuple[str, str], list[CheckResult]] = {}
@@ -67,7 +68,7 @@ def summary_table(verdict: Verdict) -> Table:
             str(counts["pass"]),
             f"[yellow]{counts['warn']}[/]" if counts["warn"] else "0",
             f"[bold red]{counts['fail']}[/]" if counts["fail"] else "0",
-            f"{_value(low.measured, low.unit)} ({low.node})" if low else "",
+            markup(f"{_value(low.measured, low.unit)} ({low.node})") if low else "",
         )
     return table
 

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate import layout
 from aiinfra_iac.validate.runners.commands import Step, node_steps, pool_step, tool_hint
 from aiinfra_iac.validate.runners.cpu_env import default_workers
@@ -127,7 +128,7 @@ def _run_gpu_steps(
     for step in steps:
         out = results_dir / step.output
         out.parent.mkdir(parents=True, exist_ok=True)
-        console.print(f"[bold]{step.check_id}[/] {step.host}: {step.shell()}")
+        console.print(f"[bold]{markup(step.check_id)}[/] {markup(step.host)}: {markup(step.shell())}")
         with out.open("w", encoding="utf-8") as handle:
             subprocess.run(
                 list(step.argv),

@@ -17,6 +17,7 @@ from aiinfra_iac.deployment import Access, Deployment
 from aiinfra_iac.deployment.connect import ansible_vars
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate import unreachable
 from aiinfra_iac.validate.runners.commands import Step, all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
@@ -89,7 +90,7 @@ def run_remote(
         if result.status != "successful":
             why = _first_failure(result.events)
             console.print(
-                f"[yellow]the validation playbook ended {result.status}{': ' + why if why else ''}; "
+                f"[yellow]the validation playbook ended {result.status}{': ' + markup(why) if why else ''}; "
                 "judging what came back[/]"
             )
 
