@@ -13,8 +13,8 @@ import sys
 import typer
 
 from aiinfra_iac import __version__
-from aiinfra_iac.commands import check, diff, down, plan, schema, up, validate
-from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
+from aiinfra_iac.commands import check, diff, down, plan, preflight, schema, up, validate
+from aiinfra_iac.errors import EXIT_INTERRUPTED, AiinfraError
 
 app = typer.Typer(
     name="aiinfra",
@@ -47,6 +47,7 @@ app.command("up")(up.command)
 app.command("down")(down.command)
 app.command("validate")(validate.command)
 app.command("diff")(diff.command)
+app.command("preflight")(preflight.command)
 
 
 def main() -> None:
@@ -57,8 +58,8 @@ def main() -> None:
         typer.echo(str(error), err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(EXIT_FAILED)
+        typer.echo("aiinfra: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ type, prints ``str(error)`` (one or more lines, never a traceback) and exits wit
   a failed Pulumi update or Ansible run).
 * 2 — usage error, unreadable file, or a tool that is missing on this machine.
 * 3 — nodes could not be reached (the cause first, one line per node).
+* 130 — interrupted (SIGINT/SIGTERM): the stage that was running stopped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CHANGES_PRESENT = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,13 @@ class NodesUnreachable(AiinfraError):
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))
+
+
+class Interrupted(AiinfraError):
+    """SIGINT or SIGTERM arrived; the message says where the run stopped (exit 130)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class StackLocked(AiinfraError):
+    """Another ``up``/``down`` holds the stack's lock (exit 1: the operation did not run)."""

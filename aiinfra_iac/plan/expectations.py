@@ -119,7 +119,7 @@ def _rdma_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheck
             # ib_write_bw -a sweeps to perftest's MAX_SIZE (8388608, src/perftest_parameters.h)
             "maxBytes": "8M",
         }
-        if fabric.roce is not None:
+        if fabric.roce is not None and fabric.roce.gid_index is not None:
             params["gidIndex"] = fabric.roce.gid_index
         checks.append(_check(pool, "rdma", rail.device, "node", params, source, expected, "Gb/s"))
     return checks

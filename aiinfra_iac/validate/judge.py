@@ -1,8 +1,9 @@
 """``judge(plan, results_dir) -> Verdict``: read the results layout, apply the rules.
 
 Every check of the plan is judged on every node of its pool (``scope: node``) or once for the
-pool (``scope: pool``, from ``_cluster/``). A missing or unreadable file is a failed check for
-that node, never an exception. Large trees are parsed in worker processes.
+pool (``scope: pool``, from ``_cluster/``). A missing, unreadable (FIFO, device, link out of the
+folder) or oversized file is a failed check for that node, never an exception (:mod:`.safe_read`).
+Large trees are parsed in worker processes.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
         where = (layout.CLUSTER_DIR,) if check.scope == "pool" else nodes.get(check.pool, ())
         for node in where:
             out.extend(
-                Target(check, node, path, suffix=suffix)
+                Target(check, node, path, suffix=suffix, root=results_dir)
                 for path, suffix in kind.files(plan, results_dir, check, pool, node)
             )
     return out

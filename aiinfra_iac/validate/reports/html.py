@@ -16,6 +16,7 @@ from typing import Any
 from aiinfra_iac.plan.model import ClusterPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
 from aiinfra_iac.validate.provenance import CPU_BANNER
+from aiinfra_iac.validate.safe_read import ResultReadError, cap_for, read_result_file
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 MAX_LINES = 16
@@ -39,11 +40,11 @@ def _pyplot() -> Any:
     return plt
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, root: Path, kind: str) -> str | None:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+        return read_result_file(path, root=root, cap=cap_for(kind))
+    except ResultReadError:
+        return None  # the judge already reported the file as missing/unreadable/oversized
 
 
 def nccl_plot(
@@ -61,7 +62,7 @@ def nccl_plot(
     fig, ax = plt.subplots(figsize=(9, 4.5))
     drawn = 0
     for result in chosen:
-        text = _read(layout.check_path(plan, root, check, result.node))
+        text = _read(layout.check_path(plan, root, check, result.node), root, check.kind)
         if text is None:
             continue
         rows = [
@@ -113,7 +114,7 @@ def burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Check
     per_node = int(check.params.get("gpus", plan.pool(check.pool).gpus_per_node)) or 2
     shown = sorted(results, key=lambda r: (r.status == "pass", r.measured or 0.0, r.node))
     for result in shown[: max(1, MAX_BARS // per_node)]:  # failed nodes first, then the slowest
-        text = _read(layout.check_path(plan, root, check, result.node))
+        text = _read(layout.check_path(plan, root, check, result.node), root, check.kind)
         parsed = parse_gpu_burn(text) if text is not None else None
         if parsed is None or not parsed.gpus:
             labels.append(f"{result.node}\n(no result)")
@@ -241,7 +242,7 @@ def _fleet(plan: ClusterPlan, verdict: Verdict, root: Path) -> str:
     esc = html.escape
 
     def read(check: ValidationCheckPlan, node: str) -> str | None:
-        return _read(layout.check_path(plan, root, check, node))
+        return _read(layout.check_path(plan, root, check, node), root, check.kind)
 
     hists = "".join(
         f"<figure><figcaption>{esc(t)}</figcaption>{svg}</figure>"

@@ -3,7 +3,6 @@ tests; on Slurm the pool-wide NCCL step is an ``srun`` launched from a node of t
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,10 @@ from typing import Any
 
 from rich.console import Console
 
+from aiinfra_iac.ansible_data import inventory_json
+from aiinfra_iac.childproc import child_env, run_ansible
+from aiinfra_iac.deployment import Access, Deployment
+from aiinfra_iac.deployment.connect import ansible_vars
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate import unreachable
@@ -33,24 +36,21 @@ def plan_steps(plan: ClusterPlan) -> list[Step]:
 
 
 def inventory(
-    plan: ClusterPlan, addresses: Mapping[str, str] | None = None, steps: list[Step] | None = None
+    plan: ClusterPlan, access: Mapping[str, Access] | None = None, steps: list[Step] | None = None
 ) -> dict[str, Any]:
-    """The configure stage's inventory (pools, connection vars) plus each host's validation steps;
-    ``addresses`` maps node names to addresses known after provisioning (as for configure)."""
-    from aiinfra_iac.configure.inventory import build_inventory
-
-    inv = build_inventory(plan, addresses)
+    """Each host's validation steps plus how to reach it (``access``: the deployment record's
+    node accesses, the same the configure stage used; without one a node is reached by its name)."""
     per_host = host_vars(steps if steps is not None else plan_steps(plan))
-    children = inv.setdefault("all", {}).setdefault("children", {})
-    children[GROUP] = {"hosts": per_host}
-    return inv
+    given = access or {}
+    hosts = {h: {**(ansible_vars(given[h]) if h in given else {}), **v} for h, v in per_host.items()}
+    return {"all": {"vars": {"aiinfra_cluster": plan.name}, "children": {GROUP: {"hosts": hosts}}}}
 
 
 def run_remote(
-    plan: ClusterPlan, results_dir: Path, console: Console, *, addresses: Mapping[str, str] | None = None
+    plan: ClusterPlan, results_dir: Path, console: Console, *, deployment: Deployment | None = None
 ) -> None:
     try:
-        import ansible_runner
+        import ansible_runner  # noqa: F401
     except ImportError as error:
         raise MissingToolError("ansible-runner", "pip install ansible-runner") from error
     import yaml  # shipped with ansible-core
@@ -61,9 +61,10 @@ def run_remote(
         (root / "inventory").mkdir()
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
         steps = plan_steps(plan)
-        (root / "inventory" / "hosts.json").write_text(json.dumps(inventory(plan, addresses, steps)))
+        access = deployment.access_by_node() if deployment else None
+        (root / "inventory" / "hosts.json").write_text(inventory_json(inventory(plan, access, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
-        result = ansible_runner.run(private_data_dir=str(root), playbook="validate.yml", quiet=True)
+        result = run_ansible(private_data_dir=root, envvars=child_env(), playbook="validate.yml", quiet=True)
         events = list(result.events)
         lost = _unreachable_hosts(events)
         for host, missing in _missing_tools(events).items():
@@ -100,7 +101,10 @@ def _unreachable_hosts(events: list[Any]) -> dict[str, tuple[str, str | None]]:
         if event.get("event") != "runner_on_unreachable":
             continue
         data = event.get("event_data", {})
-        msg = str(data.get("res", {}).get("msg", "")).strip() or "unreachable (no message from Ansible)"
+        msg = (
+            " ".join(str(data.get("res", {}).get("msg", "")).split())
+            or "unreachable (no message from Ansible)"
+        )
         found.setdefault(str(data.get("host", "?")), (msg[:300], None))
     return found
 
