@@ -6,8 +6,8 @@ this machine need no record), or on this machine with the CPU fallback for provi
 into a fresh results directory — ``<state>/<stack>/results/<UTC time>``, as ``up`` uses, or
 ``--results-dir`` — printed on stderr, then judge them.
 Exit codes: 0 pass or warn, 1 fail (or an invalid blueprint), 2 usage, a missing directory, a
-missing tool or no deployment record, 3 nodes unreachable or missing a tool (``<node>/unreachable.json``),
-130 interrupted. ``--format json``
+missing tool or no deployment record, 3 nodes unreachable or missing a tool
+(``<node>/unreachable.json``), 130 interrupted. ``--format json``
 prints one document on stdout; progress goes to stderr.
 """
 
