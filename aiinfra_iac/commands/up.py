@@ -125,6 +125,13 @@ def command(
 
         print_verdict(outcome.verdict, stdout_console())
     _print_sandbox_pointers(plan, state, file)
+    if outcome.verdict is not None and outcome.verdict.unreachable:  # one line per node, the cause first
+        from aiinfra_iac.errors import NodesUnreachable
+
+        causes = [(c.node, c.detail.removeprefix("unreachable: ")) for c in outcome.verdict.unreachable]
+        lost = NodesUnreachable("validate", causes)
+        err.print(str(lost), markup=False, highlight=False)
+        raise typer.Exit(lost.exit_code)
     if outcome.failed:
         err.print(f"{plan.name} is provisioned and configured but did not pass validation.")
         raise typer.Exit(EXIT_FAILED)

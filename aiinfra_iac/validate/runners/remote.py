@@ -114,20 +114,12 @@ def _unreachable_hosts(events: list[Any]) -> dict[str, tuple[str, str | None]]:
         if event.get("event") != "runner_on_unreachable":
             continue
         data = event.get("event_data", {})
-        msg = str(data.get("res", {}).get("msg", "")).strip() or "unreachable (no message from Ansible)"
+        msg = (
+            " ".join(str(data.get("res", {}).get("msg", "")).split())
+            or "unreachable (no message from Ansible)"
+        )
         found.setdefault(str(data.get("host", "?")), (msg[:300], None))
     return found
-
-
-def _unreachable(events: Any) -> list[tuple[str, str]]:
-    """(host, cause) of every host Ansible could not reach, first cause per host."""
-    found: dict[str, str] = {}
-    for event in events:
-        if event.get("event") == "runner_on_unreachable":
-            data = event.get("event_data", {})
-            message = " ".join(str(data.get("res", {}).get("msg", "")).split())[:300] or "unreachable"
-            found.setdefault(str(data.get("host", "?")), message)
-    return list(found.items())
 
 
 def _first_failure(events: Any) -> str:
