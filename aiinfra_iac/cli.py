@@ -14,7 +14,7 @@ import typer
 
 from aiinfra_iac import __version__
 from aiinfra_iac.commands import check, diff, down, plan, preflight, schema, up, validate
-from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
+from aiinfra_iac.errors import EXIT_INTERRUPTED, AiinfraError
 
 app = typer.Typer(
     name="aiinfra",
@@ -58,8 +58,8 @@ def main() -> None:
         typer.echo(str(error), err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(EXIT_FAILED)
+        typer.echo("aiinfra: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from aiinfra_iac.commands._common import OutputFormat, stdout_console
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BlueprintError, Problem
 
 
-def check_files(files: list[Path]) -> tuple[list[Problem], int]:
+def check_files(files: list[Path], bases: list[Path] | None = None) -> tuple[list[Problem], int]:
     """Load and check every file; return all problems and the exit code."""
     from aiinfra_iac.blueprint import load_blueprint, run_checks
     from aiinfra_iac.blueprint.yaml_source import UnreadableFileError
@@ -26,7 +26,7 @@ def check_files(files: list[Path]) -> tuple[list[Problem], int]:
     unreadable = False
     for path in files:
         try:
-            problems.extend(run_checks(load_blueprint(path)))
+            problems.extend(run_checks(load_blueprint(path, bases=bases or [])))
         except UnreadableFileError as error:
             unreadable = True
             problems.append(error.problem)
@@ -44,11 +44,19 @@ def command(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
     ] = (OutputFormat.text),
+    bases: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--bases",
+            metavar="DIR",
+            help="Directory outside the repository that extends: may read (repeatable; also $AIINFRA_BASES).",
+        ),
+    ] = None,
 ) -> None:
     """Check blueprints: schema, extends, cross-field and catalog rules (0 ok, 1 invalid, 2 unreadable)."""
     from aiinfra_iac.blueprint.report import json_report, print_text_report
 
-    problems, code = check_files(files)
+    problems, code = check_files(files, bases)
     if format is OutputFormat.json:
         typer.echo(json_report(problems))
     else:

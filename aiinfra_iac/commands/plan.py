@@ -28,7 +28,7 @@ def command(
 
     err = stderr_console()
     try:
-        from aiinfra_iac.provision.document import plan_document
+        from aiinfra_iac.lifecycle.document import plan_document
 
         plan = load_plan(file, err)
         document = plan_document(plan)
@@ -37,11 +37,11 @@ def command(
     if format is PlanFormat.json:
         typer.echo(json.dumps(document, indent=2))
     elif format is PlanFormat.markdown:
-        from aiinfra_iac.provision.plan_report import render_markdown
+        from aiinfra_iac.lifecycle.plan_report import render_markdown
 
         typer.echo(render_markdown(document), nl=False)
     else:
-        from aiinfra_iac.provision.plan_report import print_text
+        from aiinfra_iac.lifecycle.plan_report import print_text
 
         print_text(stdout_console(), document)
     raise typer.Exit(EXIT_OK)

@@ -113,7 +113,7 @@ def _rdma_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheck
         else:
             expected, source = float(validation.rdma.min_gbps), "blueprint"
         params: Params = {"device": rail.device, "linkGbps": rail.link_gbps, "numaNode": rail.numa_node}
-        if fabric.roce is not None:
+        if fabric.roce is not None and fabric.roce.gid_index is not None:
             params["gidIndex"] = fabric.roce.gid_index
         checks.append(_check(pool, "rdma", rail.device, "node", params, source, expected, "Gb/s"))
     return checks

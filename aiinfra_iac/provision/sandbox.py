@@ -26,15 +26,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from aiinfra_iac.configure.inventory import CHROOT_PREFIX
 from aiinfra_iac.errors import AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision import sandbox_images
 
 CACHE_ROOT = Path(os.environ.get("AIINFRA_CHROOT_CACHE", "/tmp/aiinfra-chroot-cache"))
 SUITE = "bookworm"
 MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
 BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+CHROOT_PREFIX = "chroot:"  # the configure inventory's chroot address form
 SANDBOX_DIR = "sandbox"
 INSTALL_HINT = "apt-get install debootstrap and run as root"
 
@@ -208,7 +209,8 @@ def create_nodes(plan: ClusterPlan, state: Path) -> tuple[list[str], list[str]]:
     missing = {host: root for host, root in roots.items() if not is_node_root(root)}
     if not missing:
         return [], list(roots)
-    tarball = base_tarball()
+    image = plan.provider.image or sandbox_images.DEFAULT_IMAGE
+    tarball = base_tarball() if image == sandbox_images.DEFAULT_IMAGE else sandbox_images.tarball(image)
     for root in missing.values():
         if root.exists():  # an extraction that was cut short
             shutil.rmtree(root)

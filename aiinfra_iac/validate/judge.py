@@ -1,8 +1,9 @@
 """``judge(plan, results_dir) -> Verdict``: read the results layout, apply the rules.
 
 Every check of the plan is judged on every node of its pool (``scope: node``) or once for the
-pool (``scope: pool``, from ``_cluster/``). A missing or unreadable file is a failed check for
-that node, never an exception. Large trees are parsed in worker processes.
+pool (``scope: pool``, from ``_cluster/``). A missing, unreadable (FIFO, device, link out of the
+folder) or oversized file is a failed check for that node, never an exception (:mod:`.safe_read`).
+Large trees are parsed in worker processes.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
         pool = plan.pool(check.pool)
         if check.scope == "pool":
             path = layout.check_path(plan, results_dir, check, layout.CLUSTER_DIR)
-            out.append(Target(check, layout.CLUSTER_DIR, path))
+            out.append(Target(check, layout.CLUSTER_DIR, path, root=results_dir))
             continue
         for node in nodes.get(check.pool, ()):
             if check.kind == "rdma":
@@ -62,9 +63,10 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
                     path = results_dir / node / layout.rdma_file(device)
                     # one plan check per rail names its device in the id already
                     suffix = "" if "device" in check.params else device
-                    out.append(Target(check, node, path, suffix=suffix))
+                    out.append(Target(check, node, path, suffix=suffix, root=results_dir))
             else:
-                out.append(Target(check, node, layout.check_path(plan, results_dir, check, node)))
+                path = layout.check_path(plan, results_dir, check, node)
+                out.append(Target(check, node, path, root=results_dir))
     return out
 
 

@@ -54,7 +54,12 @@ def test_gpu_operator_values_follow_the_blueprint(k8s: list[RenderedResource]) -
     assert values["driver"]["enabled"] is False  # tuning.driver.managedBy defaults to host
     assert values["driver"]["kernelModuleType"] == "open"
     assert values["toolkit"]["enabled"] is True
-    assert values["dcgmExporter"] == {"enabled": True, "serviceMonitor": {"enabled": True}}
+    assert values["dcgmExporter"] == {
+        "enabled": True,
+        "serviceMonitor": {"enabled": True},
+        "config": {"name": "aiinfra-dcgm-metrics"},
+        "env": [{"name": "DCGM_EXPORTER_COLLECTORS", "value": "/etc/dcgm-exporter/dcgm-metrics.csv"}],
+    }
 
 
 def test_network_operator_for_infiniband_leaves_nfd_to_the_gpu_operator(k8s: list[RenderedResource]) -> None:
@@ -99,7 +104,7 @@ def test_feast_gets_a_decodable_feature_store_yaml(k8s: list[RenderedResource]) 
 
 
 def test_pool_expectations_config_map(k8s: list[RenderedResource]) -> None:
-    data = one(k8s, "kubernetes:core/v1:ConfigMap").inputs["data"]["pools.json"]
+    data = one(k8s, "kubernetes:core/v1:ConfigMap", "-expectations").inputs["data"]["pools.json"]
     assert '"gpusPerNode": 8' in data and '"fabric": "infiniband"' in data
 
 

@@ -17,11 +17,10 @@ from aiinfra_iac.configure.inventory import host_address_vars
 from aiinfra_iac.configure.roles import configures_nodes, roles_for_pool
 from aiinfra_iac.configure.stage import run_configure
 from aiinfra_iac.errors import EXIT_USAGE, AiinfraError, MissingToolError, UsageError
+from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision import sandbox
-from aiinfra_iac.provision.pipeline import Pipeline, node_addresses
 from aiinfra_iac.provision.providers import provider_for
-from aiinfra_iac.provision.stages import StageRecord
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CHROOT_BP = BLUEPRINTS / "local-chroot-sandbox.yaml"
@@ -89,8 +88,6 @@ def test_only_local_with_chroot_is_a_sandbox_that_configure_runs_on() -> None:
     assert configures_nodes(chroot) and not configures_nodes(plain)
     assert roles_for_pool(chroot, chroot.pool("sandbox")) == ["host_tuning"]
     assert roles_for_pool(plain, plain.pool("sandbox")) == []
-    # validate keeps the CPU fallback on this machine, node names unchanged
-    assert node_addresses(chroot, None) == {"sandbox-0": "local", "sandbox-1": "local"}
     assert "sandbox node(s)" in provider_for(chroot).describe(chroot)
     assert "this machine" in provider_for(plain).describe(plain)
 
@@ -153,34 +150,6 @@ def test_tool_failure_names_the_step() -> None:
         sandbox.run_tool(["tar", "-C", "/nowhere", "-xf", "/nonexistent.tar"], what="extract /nowhere")
 
 
-def test_provision_stage_creates_the_roots_and_configure_gets_chroot_addresses(
-    fake_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: dict[str, object] = {}
-
-    class Result:
-        skipped_reason = None
-
-    def fake_configure(plan: ClusterPlan, **kwargs: object) -> Result:
-        seen.update(kwargs)
-        return Result()
-
-    monkeypatch.setattr("aiinfra_iac.configure.stage.run_configure", fake_configure)
-    plan, console = _plan(), _console()
-
-    def factory(p: ClusterPlan) -> None:
-        raise AssertionError("the sandbox needs no Pulumi engine")
-
-    pipeline = Pipeline(plan, state=tmp_path, console=console, engine_factory=factory)
-    with pytest.raises(UsageError, match="--only provision"):
-        pipeline.run(["configure"])
-    pipeline.run(["provision", "configure"])
-    out = _text(console)
-    assert "creates 2 sandbox node(s)" in out and "created sandbox-0, sandbox-1" in out
-    assert seen["addresses"] == sandbox.chroot_addresses(plan, tmp_path)
-    assert StageRecord.load(tmp_path, plan).completed == ["provision", "configure"]
-
-
 def test_configure_refuses_a_sandbox_without_chroot_addresses() -> None:
     plan = _plan()
     with pytest.raises(UsageError, match=r"sandbox-0, sandbox-1 have no chroot address.*never retunes"):
@@ -203,24 +172,3 @@ def test_down_removes_the_roots_and_says_which(fake_image: Path, tmp_path: Path)
     assert StageRecord.load(tmp_path, plan).completed == []
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
     assert code == 0 and "nothing to remove" in err
-
-
-def test_diff_checks_the_sandbox_chroots(fake_image: Path, tmp_path: Path) -> None:
-    from aiinfra_iac.provision.diffing import diff_cluster
-
-    plan, seen = _plan(), dict[str, object]()
-
-    class Result:
-        skipped_reason = None
-        changed_hosts = ("sandbox-1",)
-
-    def fake_check(p: ClusterPlan, **kwargs: object) -> Result:
-        seen.update(kwargs)
-        return Result()
-
-    with pytest.raises(UsageError, match="--only provision"):
-        diff_cluster(plan, state=tmp_path, console=_console(), configure_check=fake_check)
-    sandbox.create_nodes(plan, tmp_path)
-    report = diff_cluster(plan, state=tmp_path, console=_console(), configure_check=fake_check)
-    assert seen["addresses"] == sandbox.chroot_addresses(plan, tmp_path) and seen["check"] is True
-    assert report.node_changes == ("sandbox-1",)

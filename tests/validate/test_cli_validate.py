@@ -107,18 +107,14 @@ def test_gpu_pool_without_nccl_tests_is_a_missing_tool(
     assert "\n" not in message
 
 
-def test_default_results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_results_dir_is_under_the_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import datetime as dt
 
-    from aiinfra_iac.commands.validate import default_results_dir
+    from aiinfra_iac.deployment.paths import new_results_dir
+    from aiinfra_iac.plan import plan_from_file
 
+    plan, _ = plan_from_file(Path(__file__).resolve().parents[2] / "blueprints" / "local-sandbox.yaml")
     now = dt.datetime(2026, 11, 25, 19, 30, 5, tzinfo=dt.UTC)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert (
-        default_results_dir("c1", now)
-        == tmp_path / "home" / ".aiinfra" / "results" / "c1" / "20261125T193005Z"
-    )
-    blocked = tmp_path / "blocked"
-    blocked.write_text("a file where the home directory should be")
-    monkeypatch.setenv("HOME", str(blocked))
-    assert default_results_dir("c1", now) == Path("aiinfra-results") / "c1" / "20261125T193005Z"
+    assert new_results_dir(tmp_path, plan, now) == tmp_path / "local-sandbox" / "results" / "20261125T193005Z"

@@ -16,6 +16,7 @@ from aiinfra_iac.blueprint.checks import (
     provider,
     scheduler,
     storage,
+    teams,
     tuning,
     validation,
 )
@@ -26,7 +27,17 @@ if TYPE_CHECKING:
     from aiinfra_iac.blueprint.loader import LoadedBlueprint
     from aiinfra_iac.catalog.types import Catalog
 
-MODULES: tuple[ModuleType, ...] = (provider, names, pools, fabrics, storage, scheduler, tuning, validation)
+MODULES: tuple[ModuleType, ...] = (
+    provider,
+    names,
+    pools,
+    fabrics,
+    storage,
+    scheduler,
+    tuning,
+    validation,
+    teams,
+)
 
 
 def _collect(modules: tuple[ModuleType, ...]) -> tuple[Rule, ...]:

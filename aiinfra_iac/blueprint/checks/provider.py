@@ -19,6 +19,7 @@ _PROVIDER_KEYS = {
     "context": ("kubernetes",),
     "sshUser": ("onprem",),
     "sshPrivateKeyFile": ("onprem",),
+    "image": ("local",),
 }
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 

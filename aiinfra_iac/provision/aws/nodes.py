@@ -24,6 +24,7 @@ from aiinfra_iac.provision.aws.launch import (
     uses_efa,
     wants_placement_group,
 )
+from aiinfra_iac.provision.kubernetes.topology import node_labels
 
 EKS_TAINT_EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",
@@ -159,7 +160,9 @@ class NodePool(pulumi.ComponentResource):
                 ami_type=None
                 if pool.image_id
                 else ("AL2023_x86_64_NVIDIA" if pool.gpu else "AL2023_x86_64_STANDARD"),
-                labels={**pool.labels, "aiinfra.dev/pool": pool.name},
+                labels=self.placement_group.name.apply(lambda group: node_labels(pool, group))
+                if self.placement_group
+                else node_labels(pool),
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=EKS_TAINT_EFFECTS[t.effect])
                     for t in pool.taints

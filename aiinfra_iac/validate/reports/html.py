@@ -15,6 +15,7 @@ from typing import Any
 
 from aiinfra_iac.plan.model import ClusterPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
+from aiinfra_iac.validate.safe_read import ResultReadError, cap_for, read_result_file
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 MAX_LINES = 16
@@ -38,11 +39,11 @@ def _pyplot() -> Any:
     return plt
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, root: Path, kind: str) -> str | None:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+        return read_result_file(path, root=root, cap=cap_for(kind))
+    except ResultReadError:
+        return None  # the judge already reported the file as missing/unreadable/oversized
 
 
 def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[CheckResult], root: Path) -> str:
@@ -53,7 +54,7 @@ def _nccl_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
     fig, ax = plt.subplots(figsize=(9, 4.5))
     drawn = 0
     for result in chosen:
-        text = _read(layout.check_path(plan, root, check, result.node))
+        text = _read(layout.check_path(plan, root, check, result.node), root, check.kind)
         if text is None:
             continue
         rows = [
@@ -103,7 +104,7 @@ def _burn_plot(plan: ClusterPlan, check: ValidationCheckPlan, results: list[Chec
     per_node = int(check.params.get("gpus", plan.pool(check.pool).gpus_per_node)) or 2
     shown = sorted(results, key=lambda r: (r.status == "pass", r.measured or 0.0, r.node))
     for result in shown[: max(1, MAX_BARS // per_node)]:  # failed nodes first, then the slowest
-        text = _read(layout.check_path(plan, root, check, result.node))
+        text = _read(layout.check_path(plan, root, check, result.node), root, check.kind)
         parsed = parse_gpu_burn(text) if text is not None else None
         if parsed is None or not parsed.gpus:
             labels.append(f"{result.node}\n(no result)")

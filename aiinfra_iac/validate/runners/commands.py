@@ -115,7 +115,12 @@ def pool_step(plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, hos
             f"--gpus-per-node={gpus}",
             f"--nodelist={','.join(hosts)}",
             "--mpi=pmix",
-            "--export=ALL," + ",".join(f"{k}={v}" for k, v in sorted(env.items())),
+            # Not --export=ALL,K=V,…: srun splits that list at commas, so a value with a comma
+            # (NCCL_IB_HCA=mlx5_0,mlx5_1) would be cut and could smuggle another variable in.
+            # env(1) takes each K=V as its own argument.
+            "--export=ALL",
+            "env",
+            *(f"{k}={v}" for k, v in sorted(env.items())),
         )
         run_env: dict[str, str] = {}
     else:

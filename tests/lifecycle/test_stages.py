@@ -5,9 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from aiinfra_iac.provision.stages import StageRecord, fingerprint
-
-from .plans import onprem
+from aiinfra_iac.lifecycle.stages import StageRecord, fingerprint
+from tests.provision.plans import onprem
 
 
 def test_marks_persist_with_mode_0600(tmp_path: Path) -> None:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiinfra_iac.errors import ProvisionError
+from aiinfra_iac.configure.inventory import configuration_entries
 from aiinfra_iac.plan.model import ClusterPlan
 
 
 def configuration(plan: ClusterPlan) -> list[dict[str, Any]]:
-    try:
-        from aiinfra_iac.configure.inventory import configuration_entries
-    except ImportError as error:  # the configure package is part of the same distribution
-        raise ProvisionError(f"the configure stage is not available in this install: {error}") from error
     return [dict(entry) for entry in configuration_entries(plan)]
 
 

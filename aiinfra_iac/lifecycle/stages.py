@@ -1,6 +1,6 @@
 """Which stages of ``aiinfra up`` finished for a stack, so an interrupted ``up`` resumes.
 
-One JSON file per stack, ``<state dir>/<name>.stages.json`` (mode 0600), holding the
+One JSON file per stack, ``<state>/<stack>/stages.json`` (mode 0600), holding the
 completed stages and a fingerprint of the blueprint files. When any file of the blueprint
 (or a base it extends) changes, the fingerprint changes and every stage runs again.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from aiinfra_iac.deployment.paths import stack_dir
 from aiinfra_iac.plan.model import ClusterPlan
 
 Stage = Literal["provision", "configure", "validate"]
@@ -40,7 +41,7 @@ class StageRecord:
 
     @classmethod
     def load(cls, state: Path, plan: ClusterPlan) -> StageRecord:
-        path = state / f"{plan.name}.stages.json"
+        path = stack_dir(state, plan) / "stages.json"
         current = fingerprint(plan)
         try:
             data = json.loads(path.read_text())
@@ -61,8 +62,8 @@ class StageRecord:
 
     def reset(self) -> None:
         self.completed = []
-        if self.path.exists():
-            self.path.unlink()
+        if self.path.exists() or self.path.is_symlink():
+            self.path.unlink(missing_ok=True)
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,4 +1,8 @@
-"""``aiinfra diff``: the cloud side (Pulumi preview) and the node side (Ansible check mode)."""
+"""``aiinfra diff``: the cloud side (Pulumi refresh + preview) and the node side (Ansible check mode).
+
+The node side reaches exactly the nodes ``up`` configured: the deployment record's accesses and
+storage endpoints, the same inventory ``up`` applied.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,9 @@ from typing import Any
 
 from rich.console import Console
 
-from aiinfra_iac.errors import AiinfraError
+from aiinfra_iac.deployment.paths import configure_dir, state_dir
+from aiinfra_iac.lifecycle.up_stages import current_deployment
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
-from aiinfra_iac.provision.pipeline import node_addresses
 from aiinfra_iac.provision.providers import provider_for
 
 EngineFactory = Callable[[ClusterPlan], Any]
@@ -40,7 +43,7 @@ class DiffReport:
         return [f"{self.cluster}: {verdict}", f"  cloud: {self.cloud_detail}", f"  nodes: {nodes}"]
 
 
-def _default_engine(state: Path | None, console: Console) -> EngineFactory:
+def _default_engine(state: Path, console: Console) -> EngineFactory:
     def build(plan: ClusterPlan) -> Any:
         from aiinfra_iac.provision.engine import Engine
 
@@ -52,10 +55,8 @@ def _default_engine(state: Path | None, console: Console) -> EngineFactory:
 
 
 def _default_configure() -> ConfigureCheck:
-    try:
-        from aiinfra_iac.configure.stage import run_configure
-    except ImportError as error:
-        raise AiinfraError(f"the configure stage is not available in this install: {error}") from error
+    from aiinfra_iac.configure.stage import run_configure
+
     return run_configure
 
 
@@ -68,22 +69,23 @@ def diff_cluster(
     configure_check: ConfigureCheck | None = None,
 ) -> DiffReport:
     provider = provider_for(plan)
-    outputs: dict[str, Any] | None = None
-    if provider.creates_cloud_resources:
-        engine = (engine_factory or _default_engine(state, console))(plan)
-        preview = engine.preview()
+    root = state_dir(state)
+    engine = (
+        (engine_factory or _default_engine(root, console))(plan) if provider.creates_cloud_resources else None
+    )
+    deployment = current_deployment(plan, root)
+    if engine is not None:
+        preview = engine.preview()  # refreshes first, so drift made outside Pulumi shows
         cloud_changes, cloud_detail = preview.changes, preview.describe()
-        if plan.provider.type == "aws":
-            outputs = engine.outputs()
     else:
         cloud_changes, cloud_detail = 0, f"provider {plan.provider.type}: no cloud resources"
     run_configure = configure_check or _default_configure()
-    if sandbox.uses_chroot_sandbox(plan):
-        from aiinfra_iac.provision.engine import state_dir
-
-        addresses: dict[str, str] | None = sandbox.configure_addresses(plan, state_dir(state))
-    else:
-        addresses = node_addresses(plan, outputs)
-    result = run_configure(plan, check=True, console=console, addresses=addresses)
+    result = run_configure(
+        plan,
+        check=True,
+        console=console,
+        deployment=deployment,
+        private_data_dir=configure_dir(root, plan),
+    )
     node_detail = result.skipped_reason or "no node differs from the blueprint"
     return DiffReport(plan.name, cloud_changes, cloud_detail, tuple(result.changed_hosts), node_detail)
