@@ -87,7 +87,7 @@ def command(
                 engine.require_pulumi_cli()
                 engine.require_passphrase()
             if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
-                from aiinfra_iac.provision.aws.access import require_access_tools
+                from aiinfra_iac.provision.aws.node_access import require_access_tools
 
                 require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
             if plan.provider.type == "aws" and "provision" in stages:
