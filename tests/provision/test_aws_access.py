@@ -73,3 +73,8 @@ def test_deployment_record_of_an_aws_stack_uses_ssm_targets(tmp_path: Path) -> N
     head = record.node("head-0")
     assert head is not None and head.access == Ssm(instance_id="i-00000000000000000", region="us-west-2")
     assert head.private_address == "10.0.0.10"
+
+
+def test_a_stack_without_instance_ids_falls_back_to_the_private_address() -> None:
+    [record] = node_records(aws_p4d_slurm(), {"train-2": "10.0.0.7"}, {})
+    assert record.access == Ssh(host="10.0.0.7")

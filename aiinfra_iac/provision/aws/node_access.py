@@ -65,6 +65,9 @@ def node_records(
             elif method == "ssh" and address:
                 bastion = f"{BASTION_USER}@{bastion_address}" if bastion_address else None
                 access = Ssh(host=address, user=BASTION_USER, bastion=bastion)
+            elif address and not instance_ids:
+                # a stack from before the instanceIds output: the private address is all there is
+                access = Ssh(host=address)
             else:
                 continue
             records.append(NodeRecord(name=host, pool=pool.name, access=access, private_address=address))
