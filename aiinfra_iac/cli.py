@@ -8,12 +8,30 @@ its exit code; no traceback reaches the user for bad input.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# Plain (click-style) help: rendering it with rich costs more than importing typer and pydantic
+# together (benchmarks/bench_cli.py); TYPER_USE_RICH=1 brings the boxed help back.
+os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer
 
 from aiinfra_iac import __version__
-from aiinfra_iac.commands import check, diff, down, plan, preflight, schema, up, validate
+from aiinfra_iac.commands import (
+    catalog,
+    check,
+    diff,
+    down,
+    explain,
+    plan,
+    preflight,
+    schema,
+    status,
+    up,
+    validate,
+)
+from aiinfra_iac.commands import sandbox as sandbox_cmd
 from aiinfra_iac.errors import EXIT_INTERRUPTED, AiinfraError
 
 app = typer.Typer(
@@ -48,6 +66,10 @@ app.command("down")(down.command)
 app.command("validate")(validate.command)
 app.command("diff")(diff.command)
 app.command("preflight")(preflight.command)
+app.command("status")(status.command)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("explain")(explain.command)
+app.add_typer(catalog.app, name="catalog")
 
 
 def main() -> None:

@@ -121,6 +121,12 @@ class Provider(BlueprintModel):
         description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
         "real by the configure stage; needs root and debootstrap.",
     )
+    sandbox_subnet: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="local chroot sandbox: IPv4 subnet of the sandbox bridge, e.g. 10.234.7.0/24 (default: "
+        "a free /24 in 10.234.0.0/16); an error when another interface already uses it.",
+    )
 
 
 # --------------------------------------------------------------------------- node pools
@@ -574,6 +580,13 @@ class Validation(BlueprintModel):
 # --------------------------------------------------------------------------- the blueprint
 
 
+class Suppression(BlueprintModel):
+    """A warning accepted on purpose: its ID and why (shown by ``check`` and ``plan``)."""
+
+    id: str = Field(pattern=r"^AI1[0-9]{2}$", description="Check ID of a warning, e.g. AI111.")
+    reason: str = Field(min_length=3, description="Why the warning does not apply here.")
+
+
 class ClusterSpec(BlueprintModel):
     """Everything the cluster is made of."""
 
@@ -588,6 +601,9 @@ class ClusterSpec(BlueprintModel):
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)
+    suppress: list[Suppression] = Field(
+        default_factory=list, description="Warnings accepted on purpose, each with a reason."
+    )
 
 
 class Blueprint(BlueprintModel):

@@ -16,12 +16,16 @@ from aiinfra_iac.blueprint.locpath import parse_loc
 from aiinfra_iac.blueprint.yaml_source import UnreadableFileError, read_text
 from aiinfra_iac.errors import Problem
 
+CHECK_SCHEMA_VERSION = 1
+"""Version of the check JSON document; bumped only when a key changes meaning or goes away."""
+
 
 def json_report(problems: Sequence[Problem]) -> str:
-    """``{"ok", "errors": [...], "warnings": [...]}`` as DESIGN.md fixes it."""
+    """``{"schemaVersion", "ok", "errors": [...], "warnings": [...]}`` as DESIGN.md fixes it."""
     errors = [p.as_json() for p in problems if p.level == "error"]
     warnings = [p.as_json() for p in problems if p.level != "error"]
-    return json.dumps({"ok": not errors, "errors": errors, "warnings": warnings}, indent=2)
+    document = {"schemaVersion": CHECK_SCHEMA_VERSION, "ok": not errors, "errors": errors}
+    return json.dumps({**document, "warnings": warnings}, indent=2)
 
 
 @cache

@@ -7,12 +7,16 @@ so stdout stays free for ``--format json``) and exits 1; warnings are printed an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from aiinfra_iac.errors import EXIT_FAILED, BlueprintError
-from aiinfra_iac.plan.model import ClusterPlan
+
+if TYPE_CHECKING:  # the models load only when a command runs: `aiinfra --help` stays fast
+    from rich.console import Console
+
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 def load_plan(file: Path, console: Console) -> ClusterPlan:

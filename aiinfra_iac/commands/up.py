@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,6 +31,7 @@ from aiinfra_iac.commands._common import (
     stdout_console,
 )
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+from aiinfra_iac.plan.model import ClusterPlan
 
 
 class OnlyStage(enum.StrEnum):
@@ -83,7 +85,10 @@ def command(
             plan = load_plan(file, err)
             provider = provider_for(plan)
             stages = (only.value,) if only else STAGES
-            if provider.creates_cloud_resources and "provision" in stages:
+            needs_stack = provider.creates_cloud_resources and (
+                "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
+            )
+            if needs_stack:
                 engine.require_pulumi_cli()
                 engine.require_passphrase()
             if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
@@ -115,6 +120,7 @@ def command(
         from aiinfra_iac.validate.reports.table import print_verdict
 
         print_verdict(outcome.verdict, stdout_console())
+    _print_sandbox_pointers(plan, state, file)
     if outcome.failed:
         err.print(f"{plan.name} is provisioned and configured but did not pass validation.")
         raise typer.Exit(EXIT_FAILED)
@@ -123,3 +129,15 @@ def command(
     else:
         err.print(f"{plan.name}: {', '.join(outcome.ran)} finished.")
     raise typer.Exit(EXIT_OK)
+
+
+def _print_sandbox_pointers(plan: ClusterPlan, state: Path, file: Path) -> None:
+    """Where to look after ``up`` on a chroot sandbox (status, results, Prometheus, down)."""
+    from aiinfra_iac.provision import sandbox
+    from aiinfra_iac.provision.sandbox_status import where_to_look
+
+    if not sandbox.uses_chroot_sandbox(plan):
+        return
+    err = stderr_console()
+    for line in where_to_look(plan, state, str(file)):
+        err.print(line, highlight=False)

@@ -6,7 +6,8 @@ this machine need no record), or on this machine with the CPU fallback for provi
 into a fresh results directory — ``<state>/<stack>/results/<UTC time>``, as ``up`` uses, or
 ``--results-dir`` — printed on stderr, then judge them.
 Exit codes: 0 pass or warn, 1 fail (or an invalid blueprint), 2 usage, a missing directory, a
-missing tool or no deployment record, 3 nodes unreachable, 130 interrupted. ``--format json``
+missing tool or no deployment record, 3 nodes unreachable or missing a tool
+(``<node>/unreachable.json``), 130 interrupted. ``--format json``
 prints one document on stdout; progress goes to stderr.
 """
 
@@ -27,7 +28,7 @@ from aiinfra_iac.commands._common import (
     stdout_console,
 )
 from aiinfra_iac.commands._planload import load_plan
-from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, NodesUnreachable, UsageError
 
 
 def _write(path: Path, text: str, what: str) -> None:
@@ -65,6 +66,9 @@ def command(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML report with plots here.")
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every check in the text table (large fleets are summarised).")
+    ] = False,
     burn_seconds: Annotated[
         float | None,
         typer.Option(
@@ -126,5 +130,11 @@ def command(
     else:
         from aiinfra_iac.validate.reports.table import print_verdict
 
-        print_verdict(verdict, stdout_console())
+        print_verdict(verdict, stdout_console(), show_all=show_all)
+    if verdict.unreachable:  # after the reports: the causes first on stderr, then exit 3
+        lost = NodesUnreachable(
+            "validate", [(c.node, c.detail.removeprefix("unreachable: ")) for c in verdict.unreachable]
+        )
+        err.print(str(lost), markup=False, highlight=False)
+        raise typer.Exit(lost.exit_code)
     raise typer.Exit(EXIT_FAILED if verdict.verdict == "fail" else EXIT_OK)

@@ -188,6 +188,17 @@ MEMORY_RESERVE = 0.05
 slurmd measures drains the node (https://slurm.schedmd.com/slurm.conf.html#OPT_RealMemory)."""
 
 
+# The local chroot sandbox (provider: {type: local, sandbox: chroot}): the one switch the roles
+# derive every sandbox difference from (listed by `aiinfra status`). Each sandbox node offers one CPU
+# and 1 GiB to Slurm, so four nodes fit a 2-core machine; pmix needs a cgroup-confined step.
+SANDBOX_NODE: dict[str, object] = {"cpus": 1, "real_memory": 1024}
+SANDBOX_SLURM_VARS: dict[str, object] = {"slurm_sandbox": True, "slurm_mpi_default": "none"}
+
+
+def _is_chroot_sandbox(plan: ClusterPlan) -> bool:
+    return plan.provider.type == "local" and plan.provider.sandbox == "chroot"
+
+
 def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
     """One node line per compute pool, never bare: the catalog's CPU layout where the instance type
     is known (p4d: 2 sockets x 24 cores x 2 threads), else the facts the role gathers on the pool's
@@ -204,6 +215,8 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
             node["sockets"] = layout.sockets
             node["cores_per_socket"] = layout.cores_per_socket
             node["threads_per_core"] = layout.threads_per_core
+        elif _is_chroot_sandbox(plan):
+            node.update(SANDBOX_NODE)
         else:
             node["facts_host"] = pool.hosts[0]
         if pool.memory_gib and layout is not None:
@@ -297,6 +310,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
         "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
+        **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
     }

@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.provision.plan_review_render import markdown_review, pool_facts
+
 HOSTS_SHOWN = 3
 
 
@@ -66,6 +68,25 @@ def print_text(console: Console, doc: dict[str, Any]) -> None:
     for check in doc["validation"]:
         checks.add_row(check["id"], check["kind"], check["pool"], _expected(check))
     console.print(checks)
+    print_review(console, doc)
+
+
+def print_review(console: Console, doc: dict[str, Any]) -> None:
+    """Per pool: GPU, fabric, rails, QoS, NCCL env, driver, thresholds, cost; then caveats."""
+    review = doc.get("review")
+    if not review:
+        return
+    for pool in review["pools"]:
+        table = Table(title=f"Pool {pool['pool']}", title_justify="left", show_header=False)
+        table.add_column("what", style="bold")
+        table.add_column("value", overflow="fold")
+        for label, value in pool_facts(pool):
+            table.add_row(label, value)
+        console.print(table)
+    for caveat in review.get("costCaveats", []):
+        console.print(f"cost caveat: {caveat}", highlight=False, markup=False)
+    for item in review.get("suppressed", []):
+        console.print(f"accepted warning {item['id']}: {item['reason']}", highlight=False, markup=False)
 
 
 def _md_cell(text: str) -> str:
@@ -98,6 +119,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| `{check['id']}` | {check['kind']} | {check['pool']} | {_md_cell(_expected(check))} |"
         )
+    lines += markdown_review(doc)
     if doc["resources"]:
         lines += [
             "",

@@ -24,7 +24,7 @@ from aiinfra_iac.deployment import remove_deployment
 from aiinfra_iac.deployment.paths import configure_dir, results_root, stack_name
 from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_cluster
 from aiinfra_iac.provision.providers import provider_for
 
 EngineFactory = Callable[[ClusterPlan], Any]
@@ -68,12 +68,11 @@ def tear_down(
     done = Teardown()
     if sandbox.uses_chroot_sandbox(plan):
         where = sandbox.sandbox_dir(plan, state)
-        roots = sandbox.remove_nodes(plan, state)
+        gone = sandbox_cluster.teardown(plan, state)  # processes, mounts, namespaces, bridge, roots
         done.destroyed = (
-            f"removed {len(roots)} sandbox root(s) in {where}: " + ", ".join(p.name for p in roots)
-            if roots
-            else f"no sandbox roots in {where}; nothing to remove"
+            f"removed the sandbox in {where}" if gone else f"no sandbox in {where}; nothing to remove"
         )
+        done.removed += gone
     elif provider_for(plan).creates_cloud_resources:
         engine = engine_factory(plan)
         summary, retained = engine.destroy(purge_retained=purge_retained)

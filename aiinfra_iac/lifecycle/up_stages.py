@@ -19,7 +19,7 @@ from aiinfra_iac.errors import UsageError
 from aiinfra_iac.lifecycle.pipeline import StageFunction, UpContext
 from aiinfra_iac.lifecycle.stages import Stage
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_cluster
 from aiinfra_iac.provision.providers import provider_for
 from aiinfra_iac.provision.record import deployment_for, missing_nodes
 
@@ -69,13 +69,16 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
             ctx.console.print(f"provision: done ({summary.describe()})")
         elif sandbox.uses_chroot_sandbox(plan):
             started = time.monotonic()
-            created, present = sandbox.create_nodes(plan, ctx.state)
+            made = sandbox_cluster.provision(plan, ctx.state)
+            changes = made.changes
             where = sandbox.sandbox_dir(plan, ctx.state)
-            done = f"created {', '.join(created)}" if created else "nothing to create"
-            kept = f"; already present: {', '.join(present)}" if present else ""
-            ctx.console.print(
-                f"provision: sandbox roots in {where}: {done}{kept} ({time.monotonic() - started:.1f} s)"
-            )
+            done = f"created {', '.join(changes.created)}" if changes.created else "nothing to create"
+            kept = f"; already present: {', '.join(changes.present)}" if changes.present else ""
+            gone = f"; removed (not in the plan): {', '.join(changes.removed)}" if changes.removed else ""
+            took = time.monotonic() - started
+            ctx.console.print(f"provision: sandbox roots in {where}: {done}{kept}{gone} ({took:.1f} s)")
+            for line in made.describe():
+                ctx.console.print(f"provision: {line}")
         record = deployment_for(plan, stack=ctx.stack, state=ctx.state, outputs=outputs)
         path = write_deployment(ctx.state, record)
         ctx.deployment = read_deployment(ctx.state, ctx.stack) or record  # what later stages read
@@ -96,6 +99,20 @@ def configure(ctx: UpContext) -> None:
     )
     if result.skipped_reason:
         ctx.console.print(f"configure: {result.skipped_reason}")
+    if sandbox.uses_chroot_sandbox(ctx.plan) and ctx.plan.scheduler.type == "slurm":
+        _start_sandbox_services(ctx)
+
+
+def _start_sandbox_services(ctx: UpContext) -> None:
+    """systemd is not PID 1 in a sandbox node: start what the roles installed, wait until ready."""
+    from aiinfra_iac.provision import sandbox_daemons
+
+    started = time.monotonic()
+    for svc in sandbox_daemons.start_all(ctx.plan, ctx.state):
+        how = "started" if svc.new else "already running"
+        ctx.console.print(f"configure: {svc.node}: {svc.service} {how} (pid {svc.pid})")
+    took = time.monotonic() - started
+    ctx.console.print(f"configure: Slurm nodes idle, Prometheus scraping every node ({took:.1f} s)")
 
 
 def validate(ctx: UpContext) -> None:

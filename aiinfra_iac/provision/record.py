@@ -13,7 +13,7 @@ from typing import Any
 
 from aiinfra_iac.deployment import Chroot, Deployment, Local, NodeRecord, Ssh, StorageRecord
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_net
 from aiinfra_iac.provision.aws.node_access import node_records as aws_node_records
 from aiinfra_iac.provision.common import cloud_storage
 from aiinfra_iac.provision.providers import (
@@ -29,13 +29,20 @@ def _nodes(plan: ClusterPlan, state: Path, outputs: Mapping[str, Any]) -> tuple[
     if provider.type == "kubernetes":
         return ()  # pods run on the cluster's nodes; the kubeconfig/context is the access
     roots = sandbox.node_roots(plan, state) if sandbox.uses_chroot_sandbox(plan) else {}
+    net = sandbox_net.load(plan, state) if roots else None
+    netns = {n.name: n.netns for n in net.nodes} if net else {}
+    address = {n.name: n.address for n in net.nodes} if net else {}
     found = {str(k): str(v) for k, v in dict(outputs.get(ADDRESSES_OUTPUT) or {}).items()}
     nodes: list[NodeRecord] = []
     for pool in plan.pools:
         for host in pool.hosts:
             if provider.type == "local":
-                access: Chroot | Local | Ssh = Chroot(root=str(roots[host])) if roots else Local()
-                nodes.append(NodeRecord(name=host, pool=pool.name, access=access))
+                access: Chroot | Local | Ssh = (
+                    Chroot(root=str(roots[host]), netns=netns.get(host)) if roots else Local()
+                )
+                nodes.append(
+                    NodeRecord(name=host, pool=pool.name, access=access, private_address=address.get(host))
+                )
             elif provider.type == "onprem":
                 ssh = Ssh(host=host, user=provider.ssh_user, key_file=provider.ssh_private_key_file)
                 nodes.append(NodeRecord(name=host, pool=pool.name, access=ssh))

@@ -12,7 +12,15 @@ def test_json_is_one_document_with_type_tokens_offline(tmp_path: Path) -> None:
     done = run_cli("plan", P5, "--format", "json", env=without_pulumi(tmp_path))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert list(doc) == ["cluster", "resources", "configuration", "validation", "summary"]
+    assert list(doc) == [
+        "schemaVersion",
+        "cluster",
+        "resources",
+        "configuration",
+        "validation",
+        "summary",
+        "review",
+    ]
     assert doc["cluster"] == "h100-p5-eks-fsx-training"
     types = {r["type"] for r in doc["resources"]}
     assert {
@@ -50,7 +58,7 @@ def test_onprem_lists_configuration_and_validation_without_resources() -> None:
 
 def test_invalid_blueprint_is_exit_1_with_check_style_report() -> None:
     code, out, err = invoke("plan", BROKEN, "--format", "json")
-    assert code == 1 and out == ""
+    assert code == 1 and json.loads(out)["ok"] is False  # the check document on stdout
     assert "AI002" in err and str(BROKEN.name) in err
 
 

@@ -56,7 +56,15 @@ def test_the_library_has_blueprints_for_every_provider() -> None:
 @pytest.mark.parametrize("path", BLUEPRINTS, ids=lambda p: p.stem)
 def test_plan_document_has_the_design_shape(path: Path) -> None:
     plan, resources, doc = _render(path)
-    assert list(doc) == ["cluster", "resources", "configuration", "validation", "summary"]
+    assert list(doc) == [
+        "schemaVersion",
+        "cluster",
+        "resources",
+        "configuration",
+        "validation",
+        "summary",
+        "review",
+    ]
     assert doc["cluster"] == plan.name
     assert doc["resources"] == [r.as_json() for r in resources]
     assert plan_document(plan)["resources"] == doc["resources"]  # rendering is deterministic

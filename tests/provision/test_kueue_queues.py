@@ -100,7 +100,7 @@ def test_topology_levels_are_the_eks_network_labels(p5: list[RenderedResource]) 
 
 
 def test_node_group_labels_name_pool_and_fabric(p5: list[RenderedResource]) -> None:
-    labels = one(p5, NODEGROUP, "train-ng").inputs["labels"]
+    labels = one(p5, NODEGROUP, "-train-ng").inputs["labels"]
     assert labels["aiinfra.dev/pool"] == "train" and labels["aiinfra.dev/fabric"] == "efa"
     assert labels["workload"] == "training"  # the blueprint's own labels stay
 

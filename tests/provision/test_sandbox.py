@@ -19,12 +19,12 @@ from aiinfra_iac.configure.stage import run_configure
 from aiinfra_iac.errors import EXIT_USAGE, AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_net
 from aiinfra_iac.provision.providers import provider_for
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CHROOT_BP = BLUEPRINTS / "local-chroot-sandbox.yaml"
-LOCAL = BLUEPRINTS / "local-sandbox.yaml"
+LOCAL = BLUEPRINTS / "local-host.yaml"
 
 
 def invoke(*args: object) -> tuple[int, str]:
@@ -64,7 +64,21 @@ def fake_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     subprocess.run(["tar", "-C", str(src), "-cf", str(tarball), "."], check=True)
     monkeypatch.setattr(sandbox, "require_tools", lambda: None)
     monkeypatch.setattr(sandbox, "base_tarball", lambda: tarball)
+    monkeypatch.setattr(sandbox_net, "up", _fake_net_up)
     return tarball
+
+
+def _fake_net_up(plan: ClusterPlan, state: Path, roots: dict[str, Path]) -> sandbox_net.SandboxNet:
+    """The record the network step would write, without namespaces (those need root: test_sandbox_net)."""
+    nodes = tuple(
+        sandbox_net.NodeNet(h, f"ns-{h}", f"veth{i}", f"10.9.9.{i + 2}")
+        for i, h in enumerate(sandbox_net.hosts_in_plan(plan))
+    )
+    net = sandbox_net.SandboxNet("fake", "br-fake", "10.9.9.0/24", "10.9.9.1", 1500, nodes)
+    path = sandbox_net.record_path(plan, state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(net.to_json())
+    return net
 
 
 def test_roots_and_addresses_live_under_the_state_dir(tmp_path: Path) -> None:
@@ -113,17 +127,17 @@ def test_create_extracts_each_node_once_and_remove_lists_them(fake_image: Path, 
     plan, state = _plan(), tmp_path / "state"
     with pytest.raises(UsageError, match=r"sandbox-0, sandbox-1 have no root.*--only provision"):
         sandbox.require_nodes(plan, state)
-    assert sandbox.create_nodes(plan, state) == (["sandbox-0", "sandbox-1"], [])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-0", "sandbox-1"], [], [])
     root = sandbox.node_roots(plan, state)["sandbox-0"]
     assert (root / "etc/hostname").read_text() == "sandbox\n"
     (root / "etc/marker").write_text("kept")
     # a root cut short (no python3) is extracted again; a complete one is left alone
     (sandbox.node_roots(plan, state)["sandbox-1"] / "usr/bin/python3").unlink()
-    assert sandbox.create_nodes(plan, state) == (["sandbox-1"], ["sandbox-0"])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-1"], ["sandbox-0"], [])
     assert (root / "etc/marker").read_text() == "kept"
     sandbox.require_nodes(plan, state)
     removed = sandbox.remove_nodes(plan, state)
-    assert [p.name for p in removed] == ["sandbox-0", "sandbox-1"]
+    assert removed == ["sandbox-0", "sandbox-1"]
     assert not sandbox.sandbox_dir(plan, state).exists()
     assert sandbox.remove_nodes(plan, state) == []
 
@@ -167,7 +181,7 @@ def test_down_removes_the_roots_and_says_which(fake_image: Path, tmp_path: Path)
     StageRecord.load(tmp_path, plan).mark("provision")
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
     assert code == 0, err
-    assert "removed 2 sandbox root(s)" in err and "sandbox-0, sandbox-1" in err
+    assert "2 node root(s)" in err and "sandbox-0, sandbox-1" in err
     assert not sandbox.sandbox_dir(plan, tmp_path).exists()
     assert StageRecord.load(tmp_path, plan).completed == []
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)

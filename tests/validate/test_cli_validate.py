@@ -62,6 +62,9 @@ def test_faulty_results_exit_1_and_write_reports(tmp_path: Path, blueprint: Path
     tree = b.results_tree(
         tmp_path / "r", {"gpu-0": "healthy-h100x8", "gpu-1": "faulty-gpu-h100x8"}, "socket-fallback-h100x16"
     )
+    # the plan's ib_write_bw sweeps to 8 MiB (-a); that fixture set holds a single-size (-s 64K) run
+    rdma = "ib_write_bw_mlx5_0.log"
+    (tree / "gpu-1" / rdma).write_text((tree / "gpu-0" / rdma).read_text())
     junit, html = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.html"
     code, out, _ = _invoke(str(blueprint), "--results", str(tree), "--junit", str(junit), "--html", str(html))
     assert code == 1
@@ -118,3 +121,17 @@ def test_default_results_dir_is_under_the_state_folder(
     plan, _ = plan_from_file(Path(__file__).resolve().parents[2] / "blueprints" / "local-sandbox.yaml")
     now = dt.datetime(2026, 11, 25, 19, 30, 5, tzinfo=dt.UTC)
     assert new_results_dir(tmp_path, plan, now) == tmp_path / "local-sandbox" / "results" / "20261125T193005Z"
+
+
+def test_unreachable_node_is_one_result_and_exit_3(tmp_path: Path, blueprint: Path) -> None:
+    from aiinfra_iac.validate import unreachable
+
+    tree = b.results_tree(tmp_path / "r", {"gpu-0": "healthy-h100x8"}, "healthy-ib-h100x16")
+    unreachable.mark(tree, "gpu-1", "ssh: connect to host 10.0.0.12 port 22: No route to host")
+    code, out, err = _invoke(str(blueprint), "--results", str(tree), "--format", "json")
+    assert code == 3
+    doc = json.loads(out)
+    gpu1 = [c for c in doc["checks"] if c["node"] == "gpu-1"]
+    assert len(gpu1) == 1 and gpu1[0]["kind"] == "unreachable"  # not one "missing file" per check
+    assert gpu1[0]["detail"] == "unreachable: ssh: connect to host 10.0.0.12 port 22: No route to host"
+    assert err.splitlines()[0].startswith("1 node(s) unreachable during validate: ssh: connect")

@@ -77,8 +77,8 @@ def test_missing_tool_event_is_found() -> None:
             "event_data": {"host": "gpu-1", "res": {"msg": f"{MISSING_MARK} all_reduce_perf,gpu_burn"}},
         },
     ]
-    assert _missing_tools(events) == ("gpu-1", "all_reduce_perf")
-    assert _missing_tools(events[:1]) is None
+    assert _missing_tools(events) == {"gpu-1": "all_reduce_perf"}
+    assert _missing_tools(events[:1]) == {}
 
 
 def test_inventory_reaches_the_nodes_as_the_deployment_record_says() -> None:

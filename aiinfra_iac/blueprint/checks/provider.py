@@ -20,6 +20,7 @@ _PROVIDER_KEYS = {
     "sshUser": ("onprem",),
     "sshPrivateKeyFile": ("onprem",),
     "image": ("local",),
+    "sandboxSubnet": ("local",),
 }
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 

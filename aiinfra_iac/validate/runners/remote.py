@@ -14,15 +14,25 @@ from aiinfra_iac.ansible_data import inventory_json
 from aiinfra_iac.childproc import child_env, run_ansible
 from aiinfra_iac.deployment import Access, Deployment
 from aiinfra_iac.deployment.connect import ansible_vars
-from aiinfra_iac.errors import MissingToolError, NodesUnreachable
+from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate import unreachable
 from aiinfra_iac.validate.runners.commands import Step, all_steps, tool_hint
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.slurm import split_results
 
 
 def plan_steps(plan: ClusterPlan) -> list[Step]:
-    return all_steps(plan, {pool.name: pool.hosts for pool in plan.pools})
+    """Every check's steps, plus each node's snapshot (:mod:`aiinfra_iac.validate.snapshot`)."""
+    from aiinfra_iac.validate import snapshot
+
+    steps = all_steps(plan, {pool.name: pool.hosts for pool in plan.pools})
+    hosts = sorted(
+        {s.host for s in steps if not s.output.startswith("_")} & {h for p in plan.pools for h in p.hosts}
+    )
+    return steps + [
+        Step("snapshot", h, snapshot.step_argv(), f"{h}/{snapshot.FILE}", tool="sh") for h in hosts
+    ]
 
 
 def inventory(
@@ -55,13 +65,14 @@ def run_remote(
         (root / "inventory" / "hosts.json").write_text(inventory_json(inventory(plan, access, steps)))
         console.print(f"running the validation playbook on {sum(p.count for p in plan.pools)} nodes")
         result = run_ansible(private_data_dir=root, envvars=child_env(), playbook="validate.yml", quiet=True)
-        missing = _missing_tools(result.events)
-        if missing:
-            host, tool = missing
-            raise MissingToolError(f"{tool} (on {host})", tool_hint(tool))
-        unreachable = _unreachable(result.events)
-        if unreachable:
-            raise NodesUnreachable("validate", unreachable)
+        events = list(result.events)
+        lost = _unreachable_hosts(events)
+        for host, missing in _missing_tools(events).items():
+            lost.setdefault(host, (f"{missing} is not installed on the node: {tool_hint(missing)}", missing))
+        for host, (cause, tool) in sorted(lost.items()):
+            unreachable.mark(results_dir, host, cause, tool)
+        if lost:
+            console.print(f"[red]{len(lost)} node(s) unreachable or missing a tool (see the verdict)[/]")
         split_results(results_dir, steps)
         if result.status != "successful":
             why = _first_failure(result.events)
@@ -71,14 +82,28 @@ def run_remote(
             )
 
 
-def _missing_tools(events: Any) -> tuple[str, str] | None:
+def _missing_tools(events: list[Any]) -> dict[str, str]:
+    """host → the first tool the playbook found missing there."""
+    found: dict[str, str] = {}
     for event in events:
         data = event.get("event_data", {})
         message = str(data.get("res", {}).get("msg", ""))
         if MISSING_MARK in message:
             tools = message.split(MISSING_MARK, 1)[1].strip().split(",")
-            return str(data.get("host", "?")), tools[0]
-    return None
+            found.setdefault(str(data.get("host", "?")), tools[0].strip())
+    return found
+
+
+def _unreachable_hosts(events: list[Any]) -> dict[str, tuple[str, str | None]]:
+    """host → (cause, None) for every ``runner_on_unreachable`` event (SSH/connection failures)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for event in events:
+        if event.get("event") != "runner_on_unreachable":
+            continue
+        data = event.get("event_data", {})
+        msg = str(data.get("res", {}).get("msg", "")).strip() or "unreachable (no message from Ansible)"
+        found.setdefault(str(data.get("host", "?")), (msg[:300], None))
+    return found
 
 
 def _unreachable(events: Any) -> list[tuple[str, str]]:
