@@ -94,15 +94,13 @@ def command(
                 engine.require_pulumi_cli()
                 engine.require_passphrase()
             if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
-                from aiinfra_iac.provision.aws.access import require_access_tools
+                from aiinfra_iac.provision.aws.node_access import require_access_tools
 
                 require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
             if plan.provider.type == "aws" and "provision" in stages:
                 from aiinfra_iac.preflight.gate import preflight_gate
 
-                preflight_gate(
-                    plan, err
-                )  # offerings, quotas, reservations, AMIs: stop before creating anything
+                preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
             state = usable_state_dir(state_dir)
             confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
             with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):
