@@ -77,6 +77,10 @@ def rdma_infiniband_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) ->
         "rdma_infiniband_expected_devices": [r.device for r in pool.rails] if fabric else [],
         "rdma_infiniband_hardware_mode": hardware_mode(plan),
     }
+    if fabric is not None and manager == "host":
+        # One SM per fabric: the first two hosts of the first pool on it (master, standby).
+        first = next((p for p in plan.pools if p.fabric and p.fabric.name == fabric.name and p.hosts), pool)
+        out["rdma_infiniband_opensm_hosts"] = list(first.hosts[:2])
     if fabric is not None and manager == "host" and fabric.pkey:
         # The host SM defines the blueprint's partition next to the default one (opensm partitions.conf).
         out["rdma_infiniband_partitions"] = [{"name": fabric.name.replace("-", "_"), "pkey": fabric.pkey}]
