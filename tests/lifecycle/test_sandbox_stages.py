@@ -49,7 +49,7 @@ def test_provision_records_chroot_accesses_and_configure_uses_them(
     record = read_deployment(tmp_path, plan.name)
     assert record is not None and f"deployment record {tmp_path / plan.name / 'deployment.json'}" in out
     roots = sandbox.node_roots(plan, tmp_path)
-    assert record.access_by_node() == {h: Chroot(root=str(r)) for h, r in roots.items()}
+    assert record.access_by_node() == {h: Chroot(root=str(r), netns=f"ns-{h}") for h, r in roots.items()}
     assert seen["deployment"] == record
     assert StageRecord.load(tmp_path, plan).completed == ["provision", "configure"]
 
