@@ -40,7 +40,7 @@ def test_help_does_not_import_heavy_sdks() -> None:
 
 
 def test_every_subcommand_help_is_light() -> None:
-    for command in ("check", "schema", "plan", "up", "down", "validate", "diff"):
+    for command in ("check", "schema", "plan", "up", "down", "validate", "diff", "preflight"):
         loaded = _modules_loaded_by(["aiinfra", command, "--help"])
         offenders = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
         assert offenders == [], f"aiinfra {command} --help imported {offenders[:5]}"

@@ -6,11 +6,14 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
+from aiinfra_iac.blueprint.confine import is_blueprint_source
 from aiinfra_iac.blueprint.locpath import parse_loc
+from aiinfra_iac.blueprint.yaml_source import UnreadableFileError, read_text
 from aiinfra_iac.errors import Problem
 
 CHECK_SCHEMA_VERSION = 1
@@ -27,10 +30,13 @@ def json_report(problems: Sequence[Problem]) -> str:
 
 @cache
 def _file_lines(path: str) -> tuple[str, ...]:
+    """Lines of a blueprint file; nothing for a file that is not a regular YAML file (an error
+    about ``extends: [/etc/shadow]`` must never quote that file) or larger than a blueprint."""
+    if not is_blueprint_source(path):
+        return ()
     try:
-        with open(path, encoding="utf-8") as handle:
-            return tuple(handle.read().splitlines())
-    except (OSError, UnicodeDecodeError):
+        return tuple(read_text(Path(path)).splitlines())
+    except UnreadableFileError:
         return ()
 
 

@@ -18,7 +18,9 @@ from aiinfra_iac.commands._common import OutputFormat, stdout_console
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BlueprintError, Problem
 
 
-def check_files(files: list[Path], warnings_as_errors: bool = False) -> tuple[list[Problem], int]:
+def check_files(
+    files: list[Path], bases: list[Path] | None = None, warnings_as_errors: bool = False
+) -> tuple[list[Problem], int]:
     """Load and check every file; return all problems and the exit code.
 
     ``warnings_as_errors`` turns every (not suppressed) warning into an error: for pipelines
@@ -31,7 +33,7 @@ def check_files(files: list[Path], warnings_as_errors: bool = False) -> tuple[li
     unreadable = False
     for path in files:
         try:
-            problems.extend(run_checks(load_blueprint(path)))
+            problems.extend(run_checks(load_blueprint(path, bases=bases or [])))
         except UnreadableFileError as error:
             unreadable = True
             problems.append(error.problem)
@@ -51,6 +53,14 @@ def command(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
     ] = (OutputFormat.text),
+    bases: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--bases",
+            metavar="DIR",
+            help="Directory outside the repository that extends: may read (repeatable; also $AIINFRA_BASES).",
+        ),
+    ] = None,
     warnings_as_errors: Annotated[
         bool,
         typer.Option("--warnings-as-errors", help="Fail (exit 1) on warnings not accepted in spec.suppress."),
@@ -59,7 +69,7 @@ def command(
     """Check blueprints: schema, extends, cross-field and catalog rules (0 ok, 1 invalid, 2 unreadable)."""
     from aiinfra_iac.blueprint.report import json_report, print_text_report
 
-    problems, code = check_files(files, warnings_as_errors)
+    problems, code = check_files(files, bases, warnings_as_errors)
     if format is OutputFormat.json:
         typer.echo(json_report(problems))
     else:

@@ -69,7 +69,7 @@ def command(
     if format is PlanFormat.json:
         _invalid_json(file)
     try:
-        from aiinfra_iac.provision.document import plan_document
+        from aiinfra_iac.lifecycle.document import plan_document
 
         plan = load_plan(file, err)
         document = plan_document(plan, suppressed=_suppressed(file))
@@ -85,7 +85,7 @@ def command(
     if format is PlanFormat.json:
         typer.echo(json.dumps(document if changes is None else {**document, "compare": changes}, indent=2))
     elif format is PlanFormat.markdown:
-        from aiinfra_iac.provision.plan_report import render_markdown
+        from aiinfra_iac.lifecycle.plan_report import render_markdown
 
         text = render_markdown(document)
         if changes is not None:
@@ -94,7 +94,7 @@ def command(
             text += "\n#### Changes against " + f"`{compare}`\n\n" + "\n".join(compare_lines(changes)) + "\n"
         typer.echo(text, nl=False)
     else:
-        from aiinfra_iac.provision.plan_report import print_text
+        from aiinfra_iac.lifecycle.plan_report import print_text
 
         console = stdout_console()
         print_text(console, document)

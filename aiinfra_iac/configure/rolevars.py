@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiinfra_iac.blueprint.models import RoceSpec
+from aiinfra_iac.catalog.hosts import instance_layout
 from aiinfra_iac.configure.hostlist import compress
+from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 RoleVars = dict[str, object]
@@ -141,6 +143,8 @@ def storage_client_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> 
                 }
                 if storage.mount_options:
                     entry["options"] = storage.mount_options
+                if storage.efa and pool.fabric is not None and pool.fabric.type == "efa":
+                    entry["efa"] = True  # LNet over the node's EFA devices (storage_client lustre_efa.yml)
                 lustre.append(entry)
         elif storage.type == "local-nvme":
             nvme.append(
@@ -179,7 +183,26 @@ def gres_type(gpu_model: str) -> str:
     return gpu_model.split("-")[0].lower()
 
 
+MEMORY_RESERVE = 0.05
+"""RealMemory leaves 5 % of the memory to the kernel, firmware and daemons: a RealMemory above what
+slurmd measures drains the node (https://slurm.schedmd.com/slurm.conf.html#OPT_RealMemory)."""
+
+
+# The local chroot sandbox (provider: {type: local, sandbox: chroot}): the one switch the roles
+# derive every sandbox difference from (listed by `aiinfra status`). Each sandbox node offers one CPU
+# and 1 GiB to Slurm, so four nodes fit a 2-core machine; pmix needs a cgroup-confined step.
+SANDBOX_NODE: dict[str, object] = {"cpus": 1, "real_memory": 1024}
+SANDBOX_SLURM_VARS: dict[str, object] = {"slurm_sandbox": True, "slurm_mpi_default": "none"}
+
+
+def _is_chroot_sandbox(plan: ClusterPlan) -> bool:
+    return plan.provider.type == "local" and plan.provider.sandbox == "chroot"
+
+
 def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
+    """One node line per compute pool, never bare: the catalog's CPU layout where the instance type
+    is known (p4d: 2 sockets x 24 cores x 2 threads), else the facts the role gathers on the pool's
+    first host (``facts_host``: Sockets, CoresPerSocket, ThreadsPerCore, RealMemory from them)."""
     nodes: list[dict[str, object]] = []
     for pool in plan.pools:
         if pool.role != "compute" or not pool.hosts:
@@ -187,11 +210,17 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
         node: dict[str, object] = {"name": compress(pool.hosts), "gpus": pool.gpus_per_node}
         if pool.gpu:
             node["gpu_type"] = gres_type(pool.gpu.model)
-        if pool.vcpus:
-            node["cpus"] = pool.vcpus
-        if pool.memory_gib:
-            # RealMemory above what slurmd measures drains the node: leave 5 % for the kernel and firmware.
-            node["real_memory"] = int(pool.memory_gib * 1024 * 0.95)
+        layout = instance_layout(pool.instance_type)
+        if layout is not None:
+            node["sockets"] = layout.sockets
+            node["cores_per_socket"] = layout.cores_per_socket
+            node["threads_per_core"] = layout.threads_per_core
+        elif _is_chroot_sandbox(plan):
+            node.update(SANDBOX_NODE)
+        else:
+            node["facts_host"] = pool.hosts[0]
+        if pool.memory_gib and layout is not None:
+            node["real_memory"] = int(pool.memory_gib * 1024 * (1 - MEMORY_RESERVE))
         features = [f for f in (node.get("gpu_type"), pool.fabric.type if pool.fabric else None) if f]
         if features:
             node["features"] = features
@@ -226,27 +255,40 @@ def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
     return switches
 
 
-THREADS_PER_CORE = 2
-"""The GPU instance types and DGX-class hosts in the catalog run 2 hardware threads per core
-(e.g. p5.48xlarge: 192 vCPUs = 96 cores x 2 threads,
-https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html#ac_cpu-options)."""
-
-
 def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     """gres.conf lines with the cores of each GPU's NUMA node (Slurm core IDs, sockets in order).
 
-    Empty where the plan does not know the CPU layout (on-prem hosts without vcpus): the role then
-    lists the GPUs without ``Cores=``.
+    Only where the catalog knows the CPU layout (``host_layouts.yaml``); elsewhere the role lists
+    the GPUs without ``Cores=`` (or lets NVML detect them, where the Slurm build has it).
     """
-    if not pool.gpu or not pool.vcpus or not pool.gpu_numa or pool.numa_nodes < 1:
+    layout = instance_layout(pool.instance_type)
+    if not pool.gpu or layout is None or not pool.gpu_numa or pool.numa_nodes < 1:
         return []
-    per_node = pool.vcpus // THREADS_PER_CORE // pool.numa_nodes
+    per_node = layout.cores // pool.numa_nodes
     if per_node < 1:
         return []
     return [
         {"file": f"/dev/nvidia{index}", "cores": f"{numa * per_node}-{(numa + 1) * per_node - 1}"}
         for index, numa in enumerate(pool.gpu_numa)
     ]
+
+
+def slurm_teams(plan: ClusterPlan) -> list[dict[str, object]]:
+    """spec.teams as Slurm accounts/QOS: fair share = guaranteed GPUs, cap = guarantee + borrowing."""
+    teams: list[dict[str, object]] = []
+    for team in plan.teams:
+        gpus = sum(q.gpus for q in team.quotas)
+        unlimited = any(q.borrowing_limit is None for q in team.quotas)
+        borrow = sum(q.borrowing_limit or 0 for q in team.quotas)
+        teams.append(
+            {
+                "name": team.name,
+                "priority": team.priority,
+                "fairshare": max(gpus, 1),
+                "gpu_limit": -1 if unlimited else gpus + borrow,
+            }
+        )
+    return teams
 
 
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
@@ -267,6 +309,8 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
+        "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
+        **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
     }
@@ -309,6 +353,8 @@ def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "observability_gpu_count": pool.gpus_per_node,
         "observability_nvlink": bool(pool.gpu and pool.gpu.nvswitch),
         "observability_fabric_type": fabric.type if fabric else "none",
+        "observability_grafana_dashboards": obs.dashboards == "grafana" and pool.role == "controller",
+        "observability_dashboards_src": str(DASHBOARDS_DIR),
         "observability_fabric_devices": [r.device for r in pool.rails]
         if fabric and fabric.type != "efa"
         else [],

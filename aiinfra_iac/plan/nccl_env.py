@@ -3,12 +3,20 @@
 Sources:
 * NCCL variables: https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html
 * EFA: aws-ofi-nccl "EFA Cheatsheet" https://github.com/aws/aws-ofi-nccl/blob/master/doc/efa-env-var.md
-  With aws-ofi-nccl >= 1.7 and libfabric >= 1.18 nothing is required; FI_PROVIDER=efa and
-  FI_EFA_USE_DEVICE_RDMA=1 (p4/p5-class instances with GPUDirect RDMA) are kept because they are
-  harmless there and required by older stacks (<= 1.5 / < 1.7). NCCL_PROTO=simple and
-  FI_EFA_FORK_SAFE=1 are only for those old stacks and are NOT set (NCCL_PROTO=simple would also
-  slow NVLink small messages). The plugin's network is named "AWS Libfabric".
-* RoCE GID / traffic class / service level: NCCL_IB_GID_INDEX, NCCL_IB_TC, NCCL_IB_SL on the page above.
+  With aws-ofi-nccl >= 1.7 and libfabric >= 1.18 (every current DLAMI and EFA installer) nothing is
+  required: the plugin selects the efa provider and enables device RDMA itself on p4/p5-class
+  instances. FI_PROVIDER, FI_EFA_USE_DEVICE_RDMA, FI_EFA_FORK_SAFE and NCCL_PROTO=simple are for
+  older stacks only and are NOT set (NCCL_PROTO=simple would also slow NVLink small messages).
+  NCCL_NET is not forced either: the plugin's network name changed across releases ("AWS Libfabric"
+  is kept only as a compatibility name), and a fall-back to TCP is caught by validation, which fails
+  a multi-node run that used NET/Socket on an RDMA fabric (DESIGN.md, Validation).
+* RoCE: NCCL_IB_GID_INDEX — NCCL >= 2.21 picks the RoCEv2 GID itself when it is unset
+  (NCCL_IB_ROCE_VERSION_NUM / NCCL_IB_ADDR_FAMILY defaults), so it is only set when the blueprint
+  names one. NCCL_IB_TC carries the DSCP (TC = DSCP << 2); NCCL_IB_SL is not set: the roce role
+  configures DSCP trust, under which the switch and NIC classify on DSCP and the SL/PCP is unused
+  (https://docs.nvidia.com/networking/display/mlnxofedv24010331/quality+of+service).
+  UCX_IB_TRAFFIC_CLASS carries the same class for UCX/UCC traffic (MPI, NVSHMEM bootstrap;
+  https://openucx.readthedocs.io/en/master/faq.html).
 """
 
 from __future__ import annotations
@@ -21,19 +29,12 @@ SOCKET_EXCLUDE = "^lo,docker,veth"
 """Bootstrap over any real interface: never loopback or container bridges (NCCL prefix syntax)."""
 
 EFA_NET = "AWS Libfabric"
-"""NCCL's name of the aws-ofi-nccl network; forcing it makes a missing plugin an error, not a silent
-fall-back to TCP sockets."""
+"""The aws-ofi-nccl network's historical name (NCCL_NET); not set by default (see above)."""
 
 
 def _efa_env(fabric: FabricPlan) -> dict[str, str]:
-    env = {
-        "FI_PROVIDER": "efa",
-        "NCCL_NET": EFA_NET,
-        "NCCL_SOCKET_IFNAME": SOCKET_EXCLUDE,
-    }
-    if fabric.gpu_direct_rdma:
-        env["FI_EFA_USE_DEVICE_RDMA"] = "1"
-    else:
+    env = {"NCCL_SOCKET_IFNAME": SOCKET_EXCLUDE}
+    if not fabric.gpu_direct_rdma:
         env["NCCL_NET_GDR_LEVEL"] = "LOC"
     return env
 
@@ -48,9 +49,10 @@ def _ib_env(fabric: FabricPlan) -> dict[str, str]:
     if fabric.type == "roce":
         roce = fabric.roce
         if roce is not None:
-            env["NCCL_IB_GID_INDEX"] = str(roce.gid_index)
+            if roce.gid_index is not None:
+                env["NCCL_IB_GID_INDEX"] = str(roce.gid_index)
             env["NCCL_IB_TC"] = str(roce.traffic_class)
-            env["NCCL_IB_SL"] = str(roce.pfc_priority)
+            env["UCX_IB_TRAFFIC_CLASS"] = str(roce.traffic_class)
     elif fabric.sharp:
         env["NCCL_COLLNET_ENABLE"] = "1"
     return env

@@ -167,5 +167,21 @@ def test_data_dir_has_only_known_files() -> None:
             "dpus.yaml",
             "nccl_variables.yaml",
             "expectations.yaml",
+            "host_layouts.yaml",
         ]
     )
+
+
+def test_host_layouts_agree_with_instance_types_and_cite_sources() -> None:
+    from aiinfra_iac.catalog import load_catalog
+    from aiinfra_iac.catalog.hosts import instance_layout, system
+
+    catalog = load_catalog()
+    for name, (sockets, cores) in {"p4d.24xlarge": (2, 24), "p5.48xlarge": (2, 48)}.items():
+        layout = instance_layout(name)
+        assert layout is not None and (layout.sockets, layout.cores_per_socket) == (sockets, cores)
+        assert layout.cpus == catalog.instance_types[name].vcpus
+        assert any("docs.aws.amazon.com" in source for source in layout.sources)
+    dgx = system("dgx-h100")
+    assert dgx is not None and len(dgx.compute_hcas) == 8 and "mlx5_1" not in dgx.compute_hcas
+    assert instance_layout("m5.xlarge") is None

@@ -49,11 +49,8 @@ def test_p5_interfaces_follow_the_aws_layout() -> None:
 
 def test_efa_nccl_env_and_overrides_last() -> None:
     env = resolve(aws_p5()).pool("train").nccl_env
-    assert env["FI_PROVIDER"] == "efa"
-    assert env["FI_EFA_USE_DEVICE_RDMA"] == "1"
-    assert env["NCCL_NET"] == "AWS Libfabric"
-    assert "NCCL_IB_HCA" not in env and "NCCL_IB_GID_INDEX" not in env
-    # Only for aws-ofi-nccl <= 1.5 (doc/efa-env-var.md); NCCL_PROTO=simple would slow NVLink too.
+    # aws-ofi-nccl >= 1.7 with libfabric >= 1.18 needs none of the FI_* settings (doc/efa-env-var.md).
+    assert env == {"NCCL_SOCKET_IFNAME": "^lo,docker,veth"}
     assert "NCCL_PROTO" not in env and "FI_EFA_FORK_SAFE" not in env
     tuned = resolve(aws_p5(tuning={"nccl": {"env": {"NCCL_NET": "Socket", "NCCL_DEBUG": "INFO"}}}))
     env = tuned.pool("train").nccl_env
@@ -80,8 +77,8 @@ def test_other_efa_types(instance_type: str, rails: int, link: int, gpus_per_rai
     assert pool.fabric.nic == nic
     assert all(len(rail.gpus) == gpus_per_rail for rail in pool.rails)
     assert sorted({g for rail in pool.rails for g in rail.gpus}) == list(range(8))
-    # GPUDirect RDMA over EFA only where the instance supports it (not on g6e).
-    assert ("FI_EFA_USE_DEVICE_RDMA" in pool.nccl_env) == (instance_type != "g6e.48xlarge")
+    # The plugin enables GPUDirect RDMA itself; the plan only pins NCCL off it where it is off.
+    assert "FI_EFA_USE_DEVICE_RDMA" not in pool.nccl_env and "FI_PROVIDER" not in pool.nccl_env
 
 
 def test_fewer_rails_than_cards_spreads_over_all_gpus() -> None:

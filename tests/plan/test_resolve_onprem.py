@@ -76,17 +76,19 @@ def test_roce_gid_tc_sl_from_the_blueprint() -> None:
     assert pool.fabric is not None and pool.fabric.type == "roce" and pool.fabric.link_gbps == 200
     assert pool.fabric.roce is not None and pool.fabric.roce.gid_index == 5
     env = pool.nccl_env
-    assert (env["NCCL_IB_GID_INDEX"], env["NCCL_IB_TC"], env["NCCL_IB_SL"]) == ("5", "104", "4")
-    assert env["NCCL_NET"] == "IB"
+    assert (env["NCCL_IB_GID_INDEX"], env["NCCL_IB_TC"], env["UCX_IB_TRAFFIC_CLASS"]) == ("5", "104", "104")
+    # DSCP trust (the roce role): the SL/PCP is unused, so NCCL_IB_SL is not set.
+    assert env["NCCL_NET"] == "IB" and "NCCL_IB_SL" not in env
 
 
 def test_roce_defaults_and_dpu_supplies_the_nic() -> None:
     pool = resolve(onprem_roce()).pool("gpu")
     assert pool.dpu is not None and pool.dpu.model == "bluefield-3"
     assert pool.fabric is not None and pool.fabric.nic == "bluefield-3"
-    assert pool.nccl_env["NCCL_IB_GID_INDEX"] == "3" and pool.nccl_env["NCCL_IB_TC"] == "106"
+    # No GID index in the blueprint: NCCL >= 2.21 selects the RoCE v2 GID itself.
+    assert "NCCL_IB_GID_INDEX" not in pool.nccl_env and pool.nccl_env["NCCL_IB_TC"] == "106"
     rdma = [c for c in resolve(onprem_roce()).validation if c.kind == "rdma"]
-    assert [c.params["gidIndex"] for c in rdma] == [3] * 8
+    assert len(rdma) == 8 and all("gidIndex" not in c.params for c in rdma)
 
 
 def test_top_level_fabrics_are_resolved_too() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from aiinfra_iac.catalog import load_catalog
+from aiinfra_iac.lifecycle.document import plan_document
 from aiinfra_iac.plan import plan_from_file
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision.document import plan_document
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 

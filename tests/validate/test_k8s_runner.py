@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from aiinfra_iac.blueprint.models import Provider
+from aiinfra_iac.deployment import Deployment, NodeRecord, Ssh
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.plan.resolve import plan_from_file
@@ -59,9 +60,8 @@ def test_p5_eks_jobs_ask_for_8_gpus_and_32_efa_on_their_node() -> None:
     assert box["resources"]["limits"] == {"nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32"}
     assert box["resources"]["requests"] == box["resources"]["limits"]
     env = {e["name"]: e["value"] for e in box["env"]}
-    assert (
-        env["FI_PROVIDER"] == "efa" and env["FI_EFA_USE_DEVICE_RDMA"] == "1" and env["NCCL_DEBUG"] == "INFO"
-    )
+    assert env["NCCL_SOCKET_IFNAME"] == "^lo,docker,veth" and env["NCCL_DEBUG"] == "INFO"
+    assert "FI_PROVIDER" not in env
     assert box["securityContext"] == {"capabilities": {"add": ["IPC_LOCK"]}}
     assert box["command"][-9:] == ["all_reduce_perf", "-b", "8", "-e", "8G", "-f", "2", "-g", "8"]
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "effect": "NoSchedule", "operator": "Exists"}]
@@ -93,7 +93,7 @@ def test_p5_mpijob_one_worker_per_node_one_slot_per_gpu() -> None:
     argv = launcher["template"]["spec"]["containers"][0]["command"]
     mpirun = argv[argv.index("mpirun") :]
     assert mpirun[:4] == ["mpirun", "--allow-run-as-root", "-np", "128"] and "-H" not in mpirun
-    assert "FI_PROVIDER" in mpirun and mpirun[-9:] == [
+    assert "NCCL_SOCKET_IFNAME" in mpirun and mpirun[-9:] == [
         "all_reduce_perf",
         "-b",
         "8",
@@ -384,7 +384,15 @@ def test_node_addresses_are_mapped_to_kubernetes_node_names(
         _k8s_plan(),
         tmp_path / "results",
         b.quiet_console(),
-        addresses={"gpu-0": "10.1.0.5", "gpu-1": "gpu-node-b"},
+        deployment=Deployment(
+            cluster="k",
+            stack="k",
+            provider="kubernetes",
+            nodes=(
+                NodeRecord(name="gpu-0", pool="gpu", access=Ssh(host="10.1.0.5"), private_address="10.1.0.5"),
+                NodeRecord(name="gpu-1", pool="gpu", access=Ssh(host="x"), private_address="gpu-node-b"),
+            ),
+        ),
     )
     selectors = {}
     for path in (fake_kubectl / "objects").glob("Job__*gpu-burn*.json"):

@@ -18,6 +18,7 @@ from aiinfra_iac.blueprint.checks import (
     provider,
     scheduler,
     storage,
+    teams,
     tuning,
     validation,
 )
@@ -37,6 +38,7 @@ MODULES: tuple[ModuleType, ...] = (
     scheduler,
     tuning,
     validation,
+    teams,
     fabric_risks,
     feasibility,
 )

@@ -1,0 +1,151 @@
+"""A real slurmctld on the slurm role's rendered configuration reports what the plan says.
+
+The plans come from the project's blueprints: the on-prem InfiniBand H100 pool (no catalog layout: the
+node line comes from the facts gathered on the node, here the chroot's host CPU) and the p4d Slurm
+blueprint with a p5.48xlarge pool added (catalog layouts, 2 x 24 x 2 and 2 x 48 x 2). The role converges
+a controller into a bookworm chroot; slurmctld and munged then start inside it, in private network and
+UTS and PID namespaces (no port or host name shared with other tests; the daemons end with the
+namespace), and ``scontrol show nodes`` must report
+the sockets, cores, threads, CPUs, memory and GPUs of every node line.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import Chroot
+
+from aiinfra_iac.blueprint.loader import load_blueprint
+from aiinfra_iac.configure.inventory import role_vars_for_pool
+from aiinfra_iac.plan import resolve
+from aiinfra_iac.plan.model import ClusterPlan
+
+pytestmark = [pytest.mark.slow, pytest.mark.roles]
+
+BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
+CONTROLLER = "aiinfra-ctl"
+
+
+def _p4d_p5_plan() -> ClusterPlan:
+    bp = load_blueprint(BLUEPRINTS / "a100-p4d-slurm-training.yaml").blueprint
+    train = next(p for p in bp.spec.node_pools if p.name == "train")
+    p5 = train.model_copy(update={"name": "train5", "instance_type": "p5.48xlarge", "count": 2})
+    spec = bp.spec.model_copy(update={"node_pools": [*bp.spec.node_pools, p5]})
+    return resolve(bp.model_copy(update={"spec": spec}))
+
+
+def _onprem_plan() -> ClusterPlan:
+    return resolve(load_blueprint(BLUEPRINTS / "h100-onprem-ib-slurm.yaml").blueprint)
+
+
+def _host_cpu() -> tuple[int, int, int, int]:
+    """Sockets, cores per socket, threads per core and MemTotal (MiB) of this machine, from /proc."""
+    text = Path("/proc/cpuinfo").read_text()
+    sockets = len(set(re.findall(r"^physical id\s*:\s*(\d+)", text, re.M))) or 1
+    cores = int((re.findall(r"^cpu cores\s*:\s*(\d+)", text, re.M) or ["1"])[0])
+    siblings = int((re.findall(r"^siblings\s*:\s*(\d+)", text, re.M) or [str(cores)])[0])
+    mem_kib = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))  # type: ignore[union-attr]
+    return sockets, cores, siblings // cores, mem_kib // 1024
+
+
+def _slurm_vars(plan: ClusterPlan) -> dict[str, Any]:
+    head = next(p for p in plan.pools if p.role == "controller")
+    return {k: v for k, v in role_vars_for_pool(plan, head).items() if k.startswith("slurm_")}
+
+
+@pytest.fixture(scope="module")
+def scontrol_nodes(chroot: Chroot) -> dict[str, dict[str, str]]:
+    """Converge the controller with all three pools' node lines, start slurmctld, ask scontrol."""
+    cloud, onprem = _p4d_p5_plan(), _onprem_plan()
+    variables = _slurm_vars(cloud)
+    onprem_nodes = _slurm_vars(onprem)["slurm_nodes"]
+    # The facts of the on-prem node are the ones gathered on the converged host (the chroot).
+    for node in onprem_nodes:
+        node["facts_host"] = "{{ inventory_hostname }}"
+    variables["slurm_nodes"] = [*variables["slurm_nodes"], *onprem_nodes]
+    variables["slurm_controller_hosts"] = [CONTROLLER]
+    variables["slurm_partitions"] = [
+        {"name": "all", "nodes": ",".join(n["name"] for n in variables["slurm_nodes"]), "default": True}
+    ]
+    variables["slurm_node_role"] = "controller"
+    chroot.mount_proc()
+    chroot.converge_ok("slurm", variables, label="slurm controller (slurmctld test)")
+    pools = [pool for plan in (cloud, onprem) for pool in plan.pools if pool.role == "compute"]
+    hosts = [h for pool in pools for h in pool.hosts]
+    with chroot.path("/etc/hosts").open("a") as etc_hosts:
+        etc_hosts.write(f"127.0.0.1 {CONTROLLER}\n")
+        for index, host in enumerate(hosts):
+            etc_hosts.write(f"127.0.{1 + index // 250}.{1 + index % 250} {host}\n")
+    # glibc resolves only from files here (no DNS in the namespace); a veth address makes
+    # getaddrinfo(AI_ADDRCONFIG) return IPv4 addresses, which it does not for loopback alone.
+    chroot.path("/etc/nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
+    script = f"""
+ip link set lo up
+ip link add v0 type veth peer name v1 && ip addr add 10.254.0.1/24 dev v0 && ip link set v1 up
+ip link set v0 up
+hostname {CONTROLLER}
+exec chroot {chroot.root} /bin/sh -c '
+  mkdir -p /run/munge && chown munge:munge /run/munge
+  timeout -s KILL 20 runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1 || exit 3
+  timeout -s KILL 30 /usr/sbin/slurmctld </dev/null >/dev/null 2>&1 || exit 4
+  for i in $(seq 1 40); do timeout -s KILL 5 scontrol ping >/dev/null 2>&1 && break; sleep 0.5; done
+  timeout -s KILL 20 scontrol show nodes -o
+'
+"""
+    # PID 1 of the new PID namespace is the chroot shell: when it exits, munged and slurmctld end too.
+    proc = subprocess.run(
+        ["timeout", "-s", "KILL", "150", "unshare", "--net", "--uts", "--pid", "--fork", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = chroot.path("/var/log/slurm/slurmctld.log")
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"slurmctld/scontrol failed ({proc.returncode}): {proc.stderr[-2000:]}\n"
+            + (log.read_text()[-3000:] if log.exists() else "(no slurmctld.log)")
+        )
+    nodes: dict[str, dict[str, str]] = {}
+    for line in proc.stdout.splitlines():
+        fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
+        if "NodeName" in fields:
+            nodes[fields["NodeName"]] = fields
+    return nodes
+
+
+@pytest.mark.parametrize(
+    ("node", "layout", "memory_gib", "gres"),
+    [("train-0", (2, 24, 2), 1152, "gpu:a100:8"), ("train5-1", (2, 48, 2), 2048, "gpu:h100:8")],
+)
+def test_cloud_nodes_from_catalog_layout(
+    scontrol_nodes: dict[str, dict[str, str]],
+    node: str,
+    layout: tuple[int, int, int],
+    memory_gib: int,
+    gres: str,
+) -> None:
+    got = scontrol_nodes[node]
+    sockets, cores, threads = layout
+    assert (got["Sockets"], got["CoresPerSocket"], got["ThreadsPerCore"]) == tuple(map(str, layout))
+    assert got["CPUTot"] == str(sockets * cores * threads)
+    assert got["RealMemory"] == str(int(memory_gib * 1024 * 0.95))
+    assert got["Gres"] == gres
+
+
+def test_onprem_node_from_gathered_facts(scontrol_nodes: dict[str, dict[str, str]]) -> None:
+    sockets, cores, threads, mem_mib = _host_cpu()
+    got = scontrol_nodes["dgx-h100-003"]
+    assert (got["Sockets"], got["CoresPerSocket"], got["ThreadsPerCore"]) == (
+        str(sockets),
+        str(cores),
+        str(threads),
+    )
+    assert got["CPUTot"] == str(sockets * cores * threads)
+    assert got["RealMemory"] == str(mem_mib * 95 // 100)
+    assert got["Gres"] == "gpu:h100:8"
+    assert len([n for n in scontrol_nodes if n.startswith("dgx-h100-")]) == 4
