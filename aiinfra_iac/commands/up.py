@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,7 +31,9 @@ from aiinfra_iac.commands._common import (
     stdout_console,
 )
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
-from aiinfra_iac.plan.model import ClusterPlan
+
+if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 class OnlyStage(enum.StrEnum):
