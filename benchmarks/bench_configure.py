@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "tests" / "roles"))
 sys.path.insert(0, str(REPO / "tests" / "configure"))
 
 from configure_plans import H100, cluster, ib_fabric, pool  # noqa: E402
-from harness import Chroot, base_tarball, missing_prerequisites  # noqa: E402
+from harness import Chroot, image_tarball, missing_prerequisites  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from aiinfra_iac.blueprint.models import Dpu, Storage  # noqa: E402
@@ -107,6 +107,12 @@ def _run(pdd: Path, root: Path, label: str, console: Console) -> tuple[float, di
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the chroot and the run artifacts")
+    parser.add_argument(
+        "--image",
+        default="debian-12",
+        choices=["ubuntu-24.04", "ubuntu-22.04", "debian-12"],
+        help="sandbox image of the node (aiinfra_iac/provision/sandbox_images.py)",
+    )
     args = parser.parse_args()
     reason = missing_prerequisites()
     if reason is not None:
@@ -115,7 +121,7 @@ def main() -> int:
     console = Console(stderr=True)
     work = Path(tempfile.mkdtemp(prefix="bench-configure-"))
     started = time.monotonic()
-    tarball = base_tarball()
+    tarball = image_tarball(args.image)
     box = Chroot.create(work, tarball)
     prepared = time.monotonic() - started
     try:

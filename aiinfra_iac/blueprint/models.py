@@ -107,7 +107,7 @@ class Provider(BlueprintModel):
         "ssh: a key pair and a bastion host in the public subnet.",
     )
     key_name: str | None = Field(
-        default=None, description="aws, nodeAccess ssh: an existing EC2 key pair name."
+        default=None, pattern=pat.CATALOG_NAME, description="aws, nodeAccess ssh: an existing EC2 key pair."
     )
     bastion_cidr: str | None = Field(
         default=None,
@@ -160,6 +160,7 @@ class Capacity(BlueprintModel):
     )
     placement_group: str | None = Field(
         default=None,
+        pattern=pat.CATALOG_NAME,
         description="aws: an existing placement group to launch into (e.g. the one a targeted reservation "
         "lives in); with a reservationId no new group is created unless this names one.",
     )
@@ -379,7 +380,9 @@ class KubernetesScheduler(BlueprintModel):
         description="aws EKS: size of the untainted system node group for CoreDNS and the add-ons; "
         "0: none (then some pool must be untainted, check AI163).",
     )
-    system_instance_type: str = Field(default="m6i.xlarge", description="aws EKS: system node instance type.")
+    system_instance_type: str = Field(
+        default="m6i.xlarge", pattern=pat.INSTANCE_TYPE, description="aws EKS: system node instance type."
+    )
 
 
 class SlurmScheduler(BlueprintModel):

@@ -34,7 +34,10 @@ def command(
     ] = False,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Show what differs between the blueprint and the cluster (0 none, 1 error, 2 changes, 3 unreachable)."""
+    """Show what differs between the blueprint and the cluster.
+
+    Exit codes: 0 none, 1 error, 2 changes present (with --detailed-exitcode), 3 unreachable, 130 interrupted.
+    """
     from aiinfra_iac.commands._planload import load_plan
 
     err = stderr_console()

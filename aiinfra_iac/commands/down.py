@@ -55,7 +55,10 @@ def command(
     ] = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Destroy a cluster; retained storage (and what it depends on) is kept and listed (0 ok, 1 failed)."""
+    """Destroy a cluster; retained storage (and what it depends on) is kept and listed.
+
+    Exit codes: 0 done, 1 failed or stack locked, 2 usage/missing tool, 130 interrupted.
+    """
     from aiinfra_iac.commands._planload import load_plan
     from aiinfra_iac.commands.up import confirm_or_exit
 

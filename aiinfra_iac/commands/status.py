@@ -8,13 +8,15 @@ production node. Exit codes: 0 shown, 2 usage (not a chroot sandbox).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from aiinfra_iac.commands._common import BlueprintArgument, OutputFormat, StateDirOption, fail, stderr_console
 from aiinfra_iac.errors import EXIT_OK, AiinfraError, UsageError
-from aiinfra_iac.plan.model import ClusterPlan
+
+if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 def command(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,7 +31,9 @@ from aiinfra_iac.commands._common import (
     stdout_console,
 )
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
-from aiinfra_iac.plan.model import ClusterPlan
+
+if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 class OnlyStage(enum.StrEnum):
@@ -67,8 +69,10 @@ def command(
     state_dir: StateDirOption = None,
     results_dir: ResultsDirOption = None,
 ) -> None:
-    """Provision, configure and validate a cluster (0 validated, 1 failed, 2 usage/missing tool,
-    3 unreachable, 130 interrupted)."""
+    """Provision, configure and validate a cluster.
+
+    Exit codes: 0 validated, 1 failed or stack locked, 2 usage/missing tool, 3 unreachable, 130 interrupted.
+    """
     from aiinfra_iac.commands._planload import load_plan
 
     err = stderr_console()
@@ -92,15 +96,13 @@ def command(
                 engine.require_pulumi_cli()
                 engine.require_passphrase()
             if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
-                from aiinfra_iac.provision.aws.access import require_access_tools
+                from aiinfra_iac.provision.aws.node_access import require_access_tools
 
                 require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
             if plan.provider.type == "aws" and "provision" in stages:
                 from aiinfra_iac.preflight.gate import preflight_gate
 
-                preflight_gate(
-                    plan, err
-                )  # offerings, quotas, reservations, AMIs: stop before creating anything
+                preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
             state = usable_state_dir(state_dir)
             confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
             with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):
@@ -123,6 +125,13 @@ def command(
 
         print_verdict(outcome.verdict, stdout_console())
     _print_sandbox_pointers(plan, state, file)
+    if outcome.verdict is not None and outcome.verdict.unreachable:  # one line per node, the cause first
+        from aiinfra_iac.errors import NodesUnreachable
+
+        causes = [(c.node, c.detail.removeprefix("unreachable: ")) for c in outcome.verdict.unreachable]
+        lost = NodesUnreachable("validate", causes)
+        err.print(str(lost), markup=False, highlight=False)
+        raise typer.Exit(lost.exit_code)
     if outcome.failed:
         err.print(f"{plan.name} is provisioned and configured but did not pass validation.")
         raise typer.Exit(EXIT_FAILED)

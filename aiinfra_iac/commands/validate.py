@@ -78,12 +78,14 @@ def command(
     results_dir: ResultsDirOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results (0 pass/warn, 1 fail,
-    2 usage, 3 unreachable)."""
+    """Measure the cluster (GPU burn, NCCL, RDMA, DCGM) or judge collected results.
+
+    Exit codes: 0 pass/warn, 1 fail, 2 usage/missing tool, 3 unreachable, 130 interrupted.
+    """
     err = stderr_console()
     try:
         with on_interrupt("validate"):
-            from aiinfra_iac.deployment.paths import new_results_dir, usable_state_dir
+            from aiinfra_iac.deployment.paths import new_results_dir, usable_state_dir, validate_dir
             from aiinfra_iac.lifecycle.up_stages import current_deployment
             from aiinfra_iac.validate.reports.json_report import to_json
             from aiinfra_iac.validate.stage import run_validate
@@ -97,9 +99,11 @@ def command(
                 _check_results_dir(results)
             plan = load_plan(file, err)
             deployment = None
+            work_dir = None
             if results is None:
                 state = usable_state_dir(state_dir)
                 deployment = current_deployment(plan, state)
+                work_dir = validate_dir(state, plan)
                 where = results_dir or new_results_dir(state, plan)
                 err.print(
                     f"validating {len(deployment.nodes) or 'the'} node(s) of deployment {deployment.stack} "
@@ -114,6 +118,7 @@ def command(
                 console=err,
                 burn_seconds=burn_seconds,
                 deployment=deployment,
+                work_dir=work_dir,
             )
         if junit is not None:
             from aiinfra_iac.validate.reports.junit import to_junit

@@ -35,6 +35,12 @@ class RoleContext:
         return self.cluster_wide[key]
 
 
+def hardware_mode(plan: ClusterPlan) -> str:
+    """live: the hardware the plan puts on a node must be there (missing GPUs/HCAs fail the converge);
+    sandbox: the local chroot sandbox, where the roles report what they did not check."""
+    return "sandbox" if plan.provider.type == "local" else "live"
+
+
 def host_tuning_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     host = plan.tuning.host
     return {
@@ -59,13 +65,23 @@ def nvidia_driver_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "nvidia_driver_peermem": bool(pool.fabric and pool.fabric.gpu_direct_rdma),
         "nvidia_driver_dcgm": plan.observability.gpu_exporter == "dcgm" or dcgm_checks,
         "nvidia_driver_reboot": plan.tuning.host.reboot,
+        "nvidia_driver_expected_gpus": pool.gpus_per_node,
+        "nvidia_driver_hardware_mode": hardware_mode(plan),
     }
 
 
 def rdma_infiniband_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     fabric = pool.fabric
     manager = (fabric.subnet_manager if fabric else None) or "switch"
-    out: RoleVars = {"rdma_infiniband_subnet_manager": manager}
+    out: RoleVars = {
+        "rdma_infiniband_subnet_manager": manager,
+        "rdma_infiniband_expected_devices": [r.device for r in pool.rails] if fabric else [],
+        "rdma_infiniband_hardware_mode": hardware_mode(plan),
+    }
+    if fabric is not None and manager == "host":
+        # One SM per fabric: the first two hosts of the first pool on it (master, standby).
+        first = next((p for p in plan.pools if p.fabric and p.fabric.name == fabric.name and p.hosts), pool)
+        out["rdma_infiniband_opensm_hosts"] = list(first.hosts[:2])
     if fabric is not None and manager == "host" and fabric.pkey:
         # The host SM defines the blueprint's partition next to the default one (opensm partitions.conf).
         out["rdma_infiniband_partitions"] = [{"name": fabric.name.replace("-", "_"), "pkey": fabric.pkey}]

@@ -101,6 +101,18 @@ def run_playbook(
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCAL_TEMP": str(private_data_dir / "tmp"),
+        # One SSH connection per host for the whole run (pipelining above sends modules over it);
+        # the control sockets live in a short folder: a Unix socket path is limited to 108 bytes
+        # (https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html).
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": f"/tmp/aiinfra-cp-{os.getuid()}",
+        # Facts gathered once and cached in the state folder for an hour: the site playbook and a
+        # re-run (or `--tags`) reuse them instead of gathering again ("smart" gathering,
+        # https://docs.ansible.com/ansible/latest/plugins/cache.html).
+        "ANSIBLE_GATHERING": "smart",
+        "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
+        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(private_data_dir / "facts"),
+        "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "3600",
     }
     env.update(extra_env or {})
     cmdline = "--check --diff" if check else "--diff"

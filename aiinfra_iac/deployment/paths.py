@@ -7,6 +7,7 @@ Per stack (see :func:`stack_name`)::
     <state>/<stack>/stages.json         which stages of ``up`` finished
     <state>/<stack>/lock                held (fcntl) while ``up``/``down`` run
     <state>/<stack>/configure/          ansible-runner's private data dir (0700, artifacts pruned)
+    <state>/<stack>/validate/           the same for the validation playbook (ansible-runner fallback)
     <state>/<stack>/results/<UTC time>/ every validation, run by ``up`` or ``validate``
 
 The Pulumi file backend lives at ``<state>/.pulumi`` (Pulumi's own layout).
@@ -27,6 +28,7 @@ STATE_ENV = "AIINFRA_STATE_DIR"
 DEFAULT_STATE_DIR = Path("~/.aiinfra/state")
 RESULTS_DIR = "results"
 CONFIGURE_DIR = "configure"
+VALIDATE_DIR = "validate"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -102,6 +104,10 @@ def stack_dir(state: Path, plan: ClusterPlan) -> Path:
 
 def configure_dir(state: Path, plan: ClusterPlan) -> Path:
     return stack_dir(state, plan) / CONFIGURE_DIR
+
+
+def validate_dir(state: Path, plan: ClusterPlan) -> Path:
+    return stack_dir(state, plan) / VALIDATE_DIR
 
 
 def results_root(state: Path, plan: ClusterPlan) -> Path:

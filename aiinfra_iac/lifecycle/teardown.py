@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 
 from aiinfra_iac.deployment import remove_deployment
-from aiinfra_iac.deployment.paths import configure_dir, results_root, stack_name
+from aiinfra_iac.deployment.paths import configure_dir, results_root, stack_name, validate_dir
 from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision import sandbox, sandbox_cluster
@@ -80,10 +80,13 @@ def tear_down(
         done.kept = [why_kept(kind, name, prot, retained) for kind, name, prot in engine.remaining()]
     else:
         done.destroyed = f"provider {plan.provider.type} provisions no resources; nothing to destroy"
-    artifacts = configure_dir(state, plan)
-    if artifacts.exists():
-        shutil.rmtree(artifacts)
-        done.removed.append(f"the configure runner artifacts ({artifacts})")
+    for stage, artifacts in (
+        ("configure", configure_dir(state, plan)),
+        ("validate", validate_dir(state, plan)),
+    ):
+        if artifacts.exists():
+            shutil.rmtree(artifacts)
+            done.removed.append(f"the {stage} runner artifacts ({artifacts})")
     stack = stack_name(plan)
     if remove_deployment(state, stack):
         done.removed.append(f"the deployment record ({state / stack / 'deployment.json'})")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiinfra_iac.deployment import Deployment, read_deployment, write_deployment
-from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name
+from aiinfra_iac.deployment.paths import configure_dir, new_results_dir, stack_name, validate_dir
 from aiinfra_iac.errors import UsageError
 from aiinfra_iac.lifecycle.pipeline import StageFunction, UpContext
 from aiinfra_iac.lifecycle.stages import Stage
@@ -43,10 +43,11 @@ def current_deployment(plan: ClusterPlan, state: Path) -> Deployment:
     return deployment_for(plan, stack=stack, state=state)
 
 
-def _deployment(ctx: UpContext) -> Deployment:
+def _deployment(ctx: UpContext, *, every_node: bool) -> Deployment:
+    """The record; ``every_node``: the stage reaches each node itself, so each must be recorded."""
     if ctx.deployment is None:
         ctx.deployment = current_deployment(ctx.plan, ctx.state)
-    missing = missing_nodes(ctx.plan, ctx.deployment)
+    missing = missing_nodes(ctx.plan, ctx.deployment) if every_node else []
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise UsageError(
@@ -88,13 +89,14 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
 
 
 def configure(ctx: UpContext) -> None:
+    from aiinfra_iac.configure.roles import configures_nodes
     from aiinfra_iac.configure.stage import run_configure
 
     result = run_configure(
         ctx.plan,
         check=False,
         console=ctx.console,
-        deployment=_deployment(ctx),
+        deployment=_deployment(ctx, every_node=configures_nodes(ctx.plan)),
         private_data_dir=configure_dir(ctx.state, ctx.plan),
     )
     if result.skipped_reason:
@@ -122,8 +124,18 @@ def validate(ctx: UpContext) -> None:
     ctx.console.print(f"validate: writing results to {results}")
     ctx.outcome.results_dir = results
     ctx.outcome.verdict = run_validate(
-        ctx.plan, results, collect=True, console=ctx.console, deployment=_deployment(ctx)
+        ctx.plan,
+        results,
+        collect=True,
+        console=ctx.console,
+        deployment=_deployment(ctx, every_node=_remote(ctx.plan)),
+        work_dir=validate_dir(ctx.state, ctx.plan),
     )
+
+
+def _remote(plan: ClusterPlan) -> bool:
+    """Validation reaches the nodes itself (not this machine, not Kubernetes Jobs)."""
+    return plan.provider.type != "local" and plan.scheduler.type != "kubernetes"
 
 
 def default_stages(engine_factory: EngineFactory) -> dict[Stage, StageFunction]:

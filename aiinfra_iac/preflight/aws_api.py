@@ -113,10 +113,9 @@ class Boto3Api:
                 "or fix spec.provider.profile"
             ) from None
         config = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=20)
-        self._ec2 = session.client("ec2", config=config)
-        self._quotas = session.client("service-quotas", config=config)
-        self._ssm = session.client("ssm", config=config)
-        self._eks = session.client("eks", config=config)
+        self._session = session
+        self._config = config
+        self._clients: dict[str, Any] = {}
         try:
             session.client("sts", config=config).get_caller_identity()
         except NoCredentialsError:
@@ -132,6 +131,28 @@ class Boto3Api:
             raise UsageError(f"AWS STS GetCallerIdentity failed: {code or error}") from None
         except BotoCoreError as error:
             raise UsageError(f"cannot reach the AWS API: {error}") from None
+
+    def _client(self, service: str) -> Any:
+        """One client per service, made on first use (loading a service model costs ~0.1-0.5 s)."""
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service, config=self._config)
+        return self._clients[service]
+
+    @property
+    def _ec2(self) -> Any:
+        return self._client("ec2")
+
+    @property
+    def _quotas(self) -> Any:
+        return self._client("service-quotas")
+
+    @property
+    def _ssm(self) -> Any:
+        return self._client("ssm")
+
+    @property
+    def _eks(self) -> Any:
+        return self._client("eks")
 
     def _call(self, resource: str, func: Any, **kwargs: Any) -> dict[str, Any] | None:
         """The response, None for a not-found answer; Unverifiable when the endpoint cannot answer."""

@@ -14,8 +14,14 @@ from typing import Any
 from aiinfra_iac.deployment import Chroot, Deployment, Local, NodeRecord, Ssh, StorageRecord
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision import sandbox, sandbox_net
+from aiinfra_iac.provision.aws.node_access import node_records as aws_node_records
 from aiinfra_iac.provision.common import cloud_storage
-from aiinfra_iac.provision.providers import ADDRESSES_OUTPUT, STORAGE_ENDPOINTS_OUTPUT
+from aiinfra_iac.provision.providers import (
+    ADDRESSES_OUTPUT,
+    INSTANCE_IDS_OUTPUT,
+    NODE_ACCESS_OUTPUT,
+    STORAGE_ENDPOINTS_OUTPUT,
+)
 
 
 def _nodes(plan: ClusterPlan, state: Path, outputs: Mapping[str, Any]) -> tuple[NodeRecord, ...]:
@@ -40,9 +46,15 @@ def _nodes(plan: ClusterPlan, state: Path, outputs: Mapping[str, Any]) -> tuple[
             elif provider.type == "onprem":
                 ssh = Ssh(host=host, user=provider.ssh_user, key_file=provider.ssh_private_key_file)
                 nodes.append(NodeRecord(name=host, pool=pool.name, access=ssh))
-            elif host in found:
+            elif provider.type != "aws" and host in found:
                 ssh = Ssh(host=found[host])
                 nodes.append(NodeRecord(name=host, pool=pool.name, access=ssh, private_address=found[host]))
+    if provider.type == "aws":
+        # SSM (instance IDs) by default, SSH through the bastion with nodeAccess: ssh
+        node_access = dict(outputs.get(NODE_ACCESS_OUTPUT) or {})
+        ids = {str(k): str(v) for k, v in dict(outputs.get(INSTANCE_IDS_OUTPUT) or {}).items()}
+        bastion = node_access.get("bastion")
+        nodes.extend(aws_node_records(plan, found, ids, str(bastion) if bastion else None))
     return tuple(nodes)
 
 

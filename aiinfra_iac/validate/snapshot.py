@@ -177,13 +177,14 @@ def step_argv() -> tuple[str, ...]:
 
 
 def read_snapshot(results_dir: Path, node: str) -> Snapshot | None:
+    from aiinfra_iac.validate.safe_read import ResultReadError, read_result_file
+
     path = results_dir / node / FILE
-    if not path.is_file() or path.is_symlink():
+    if not path.exists():
         return None
     try:
-        with path.open("rb") as handle:
-            return parse_snapshot(handle.read(_MAX_BYTES).decode("utf-8", errors="replace"))
-    except OSError:
+        return parse_snapshot(read_result_file(path, root=results_dir, cap=_MAX_BYTES))
+    except ResultReadError:
         return None
 
 

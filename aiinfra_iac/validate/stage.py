@@ -23,8 +23,11 @@ def collect_results(
     *,
     burn_seconds: float | None = None,
     deployment: Deployment | None = None,
+    work_dir: Path | None = None,
 ) -> None:
     """Run every check of ``plan`` and write the results layout under ``results_dir``.
+
+    ``work_dir``: where the ansible-runner fallback keeps its folder (default: a temporary one).
 
     ``deployment``: the deployment record (how to reach each node, as the configure stage did);
     without it nodes are reached by their names."""
@@ -50,7 +53,7 @@ def collect_results(
     else:
         from aiinfra_iac.validate.runners.remote import run_remote
 
-        run_remote(plan, results_dir, console, deployment=deployment)
+        run_remote(plan, results_dir, console, deployment=deployment, work_dir=work_dir)
 
 
 def sandbox_access(plan: ClusterPlan, deployment: Deployment | None) -> dict[str, NodeAccess] | None:
@@ -92,6 +95,7 @@ def run_validate(
     console: Console,
     burn_seconds: float | None = None,
     deployment: Deployment | None = None,
+    work_dir: Path | None = None,
 ) -> Verdict:
     """``collect=True``: run the runners into ``results_dir``, then judge; ``False``: judge what is there.
 
@@ -103,7 +107,14 @@ def run_validate(
         nodes = sum(len(p.hosts) for p in plan.pools)
         burn = _burn_seconds(plan, burn_seconds)
         with progress.phase(f"running checks on {nodes} node(s)", None, burn_seconds=burn):
-            collect_results(plan, results_dir, console, burn_seconds=burn_seconds, deployment=deployment)
+            collect_results(
+                plan,
+                results_dir,
+                console,
+                burn_seconds=burn_seconds,
+                deployment=deployment,
+                work_dir=work_dir,
+            )
     elif not results_dir.is_dir():
         raise UsageError(f"results directory {results_dir} does not exist")
     with progress.phase("judging results") as advance:

@@ -9,6 +9,7 @@ The judge then reports that node as ONE ``unreachable`` result carrying the caus
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from aiinfra_iac.validate.types import CheckResult
@@ -31,18 +32,19 @@ def mark(results_dir: Path, node: str, cause: str, tool: str | None = None) -> P
 
 def cause_of(results_dir: Path, node: str) -> str | None:
     """The recorded cause for ``node``, or None when the node was reached."""
+    from aiinfra_iac.validate.safe_read import ResultReadError, read_result_file
+
     path = results_dir / node / MARKER
-    if not path.is_file() or path.is_symlink():
+    if not os.path.lexists(path):
         return None
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_BYTES)
-    except OSError as error:
-        return f"unreadable marker {MARKER}: {error.strerror or error}"
+        raw = read_result_file(path, root=results_dir, cap=_MAX_BYTES)
+    except ResultReadError as error:
+        return f"marker {MARKER} not read: {error}"
     try:
-        doc = json.loads(raw.decode("utf-8", errors="replace"))
+        doc = json.loads(raw)
     except json.JSONDecodeError:
-        return f"marker {MARKER} is not JSON: {raw[:200].decode('utf-8', errors='replace')}"
+        return f"marker {MARKER} is not JSON: {raw[:200]}"
     cause = doc.get("cause") if isinstance(doc, dict) else None
     return str(cause) if cause else "unreachable (no cause recorded)"
 

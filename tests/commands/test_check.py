@@ -149,5 +149,5 @@ def test_suppressing_an_error_or_unknown_id_is_an_error(tmp_path: Path) -> None:
     code, out, _ = invoke("--format", "json", path)
     assert code == 1
     [error] = json.loads(out)["errors"]
-    assert (error["id"], error["loc"]) == ("AI194", "spec.suppress[0].id")
+    assert (error["id"], error["loc"]) == ("AI168", "spec.suppress[0].id")
     assert "AI199" in error["message"]

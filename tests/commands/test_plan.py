@@ -44,6 +44,7 @@ def test_markdown_is_a_pull_request_comment() -> None:
     code, out, _ = invoke("plan", P5, "--format", "markdown")
     assert code == 0
     assert out.startswith("### aiinfra plan: `h100-p5-eks-fsx-training`")
+    # the GPU pool and the untainted EKS system node group
     assert "| `aws:ec2/launchTemplate:LaunchTemplate` | 2 |" in out
     assert "<details><summary>Resource inputs</summary>" in out
 

@@ -88,11 +88,11 @@ def test_compare_with_a_file_that_is_no_plan_is_a_usage_error(tmp_path: Path) ->
 
 
 def test_json_on_an_invalid_blueprint_prints_the_check_document() -> None:
-    broken = Path(__file__).parents[1] / "blueprint" / "broken" / "ai190_kubernetes_on_onprem.yaml"
+    broken = Path(__file__).parents[1] / "blueprint" / "broken" / "ai164_kubernetes_on_onprem.yaml"
     code, out, _ = invoke("plan", broken, "--format", "json")
     doc = json.loads(out)
     assert code == 1
-    assert doc["ok"] is False and doc["schemaVersion"] == 1 and doc["errors"][0]["id"] == "AI190"
+    assert doc["ok"] is False and doc["schemaVersion"] == 1 and doc["errors"][0]["id"] == "AI164"
 
 
 def test_suppressed_warnings_are_listed_with_their_reason(tmp_path: Path) -> None:

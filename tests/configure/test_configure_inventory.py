@@ -113,6 +113,12 @@ def test_pool_vars_carry_rails_and_gpu_numa() -> None:
     assert gpu_vars["observability_fabric_devices"] == [f"mlx5_{i}" for i in range(8)]
     assert gpu_vars["rdma_infiniband_subnet_manager"] == "host"
     assert gpu_vars["nvidia_driver_fabricmanager"] is True
+    # The hardware the plan expects: a live converge fails when it is missing (guards in the roles).
+    assert gpu_vars["nvidia_driver_expected_gpus"] == 8
+    assert gpu_vars["rdma_infiniband_expected_devices"] == [f"mlx5_{i}" for i in range(8)]
+    assert gpu_vars["nvidia_driver_hardware_mode"] == gpu_vars["rdma_infiniband_hardware_mode"] == "live"
+    # One subnet manager per fabric (master + standby), not opensm on every node of the pool.
+    assert gpu_vars["rdma_infiniband_opensm_hosts"] == list(plan.pool("gpu").hosts[:2])
 
 
 def test_aws_addresses_become_host_vars() -> None:

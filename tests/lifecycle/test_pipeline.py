@@ -52,7 +52,7 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return Result()
 
     def run_validate(
-        plan: Any, results: Path, *, collect: bool, console: Console, deployment: Any
+        plan: Any, results: Path, *, collect: bool, console: Console, deployment: Any, work_dir: Path
     ) -> Verdict:
         seen["validate"].append((results, collect, deployment))
         return verdict(seen["verdict"])
@@ -153,3 +153,24 @@ def test_hosts_providers_need_no_record(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no deployment record"):
         current_deployment(sandbox, tmp_path)
     assert Chroot  # the sandbox's record is written by provision (tests/provision/test_sandbox.py)
+
+
+def test_validation_through_kubernetes_needs_no_per_node_access(
+    stages: dict[str, Any], tmp_path: Path
+) -> None:
+    from tests.provision.plans import aws_p5_eks
+
+    class NoAddresses(FakeEngine):
+        def outputs(self) -> dict[str, Any]:
+            return {}
+
+    plan = aws_p5_eks()
+    fns = default_stages(lambda p: NoAddresses([], p))
+    outcome = Pipeline(plan, state=tmp_path, console=Console(file=io.StringIO()), stages=fns).run(
+        ("provision", "validate")
+    )
+    assert outcome.ran == ["provision", "validate"]
+    [(_, _, record)] = stages["validate"]
+    assert record.nodes == () and record.aws_region == "us-east-1"
+    with pytest.raises(UsageError, match="has no access for"):  # but configure reaches each node itself
+        Pipeline(plan, state=tmp_path, console=Console(file=io.StringIO()), stages=fns).run(("configure",))

@@ -49,7 +49,11 @@ def test_provision_records_chroot_accesses_and_configure_uses_them(
     record = read_deployment(tmp_path, plan.name)
     assert record is not None and f"deployment record {tmp_path / plan.name / 'deployment.json'}" in out
     roots = sandbox.node_roots(plan, tmp_path)
-    assert record.access_by_node() == {h: Chroot(root=str(r)) for h, r in roots.items()}
+    access = record.access_by_node()
+    assert all(isinstance(a, Chroot) for a in access.values())
+    assert {h: a.root for h, a in access.items() if isinstance(a, Chroot)} == {
+        h: str(r) for h, r in roots.items()
+    }
     assert seen["deployment"] == record
     assert StageRecord.load(tmp_path, plan).completed == ["provision", "configure"]
 
@@ -68,3 +72,23 @@ def test_diff_checks_the_recorded_chroots(fake_image: Path, tmp_path: Path) -> N
     assert seen["deployment"] == read_deployment(tmp_path, plan.name) and seen["check"] is True
     assert seen["private_data_dir"] == tmp_path / plan.name / "configure"
     assert report.node_changes == ("sandbox-1",)
+
+
+def test_a_shrunk_pool_loses_its_extra_node_on_the_next_up(fake_image: Path, tmp_path: Path) -> None:  # noqa: F811
+    plan, console = _plan(), _console()
+    Pipeline(plan, state=tmp_path, console=_console(), stages=default_stages(no_engine)).run(["provision"])
+    pool = plan.pool("sandbox")
+    smaller = plan.model_copy(
+        update={"pools": (pool.model_copy(update={"count": 1, "hosts": pool.hosts[:1]}),)}
+    )
+    # a changed blueprint changes the fingerprint, so provision runs again (same source files here)
+    Pipeline(smaller, state=tmp_path, console=console, stages=default_stages(no_engine)).run(
+        ["provision"], resume=False
+    )
+    assert "removed (not in the plan): sandbox-1" in " ".join(_text(console).split())
+    roots = sorted(
+        p.name for p in sandbox.sandbox_dir(plan, tmp_path).iterdir() if not p.name.startswith(".")
+    )
+    assert roots == ["sandbox-0"]
+    record = read_deployment(tmp_path, plan.name)
+    assert record is not None and [n.name for n in record.nodes] == ["sandbox-0"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiinfra_iac.provision import sandbox
+from aiinfra_iac.provision import sandbox, sandbox_images
 from aiinfra_iac.provision.sandbox import BASE_PACKAGES, MIRROR, SUITE, image_tag
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,20 @@ def base_tarball(today: _dt.date | None = None) -> Path:
     try:
         return sandbox.base_tarball(today, cache_root=CACHE_ROOT)
     except sandbox.ImageBuildError as exc:
+        raise HarnessError(str(exc)) from exc
+
+
+def image_tarball(image: str) -> Path:
+    """The cached tarball of a sandbox image (``ubuntu-24.04``, ``ubuntu-22.04``, ``debian-12``).
+
+    debian-12 is the bookworm image above (one build shared with every other role test); the Ubuntu
+    images come from :mod:`aiinfra_iac.provision.sandbox_images`, each built under its own lock.
+    """
+    if image == sandbox_images.DEFAULT_IMAGE:
+        return base_tarball()
+    try:
+        return sandbox_images.tarball(image)
+    except sandbox_images.ImageError as exc:
         raise HarnessError(str(exc)) from exc
 
 

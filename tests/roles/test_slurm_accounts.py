@@ -44,13 +44,16 @@ class FakeSlurmdbd:
         self.qos: dict[str, dict[str, str]] = {"normal": {"priority": "0", "tres": ""}}
         self.accounts: dict[str, dict[str, str]] = {"root": {"share": "1", "qos": "normal", "def": ""}}
         self.mutations: list[list[str]] = []
+        self.gpu_tres = True
 
     def __call__(self, args: Sequence[str]) -> str:
         args = list(args)
+        if args[:3] == ["-nP", "show", "tres"]:
+            return "cpu|\nmem|\n" + ("gres|gpu\n" if self.gpu_tres else "")
         if args[:3] == ["-nP", "show", "qos"]:
             return "".join(f"{n}|{q['priority']}|{q['tres']}\n" for n, q in self.qos.items())
         if args[:3] == ["-nP", "show", "assoc"]:
-            assert args[3] == "where cluster=gpu-slurm"
+            assert args[3:5] == ["where", "cluster=gpu-slurm"], args  # separate argv words, as sacctmgr needs
             return "".join(f"{n}||{a['share']}|{a['qos']}|{a['def']}\n" for n, a in self.accounts.items())
         assert args[0] == "-i", args
         self.mutations.append(args[1:])
@@ -211,4 +214,13 @@ def test_real_sacctmgr_without_slurmdbd_is_reported_not_crashed(tmp_path: Path) 
     proc = subprocess.run([sys.executable, str(SCRIPT), str(state)], capture_output=True, text=True, env=env)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
-    assert json.loads(proc.stdout)["error"].startswith("sacctmgr -nP show qos")
+    error = json.loads(proc.stdout)["error"]
+    assert error.startswith("sacctmgr -nP show tres") and "Connection refused" in error
+
+
+def test_without_the_gpu_tres_nothing_is_written_and_the_fix_is_named() -> None:
+    dbd = FakeSlurmdbd()
+    dbd.gpu_tres = False
+    with pytest.raises(RuntimeError, match="AccountingStorageTRES=gres/gpu"):
+        accounts.converge(_desired(TEAMS), dbd, check=False)
+    assert dbd.mutations == []

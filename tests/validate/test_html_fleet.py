@@ -78,3 +78,19 @@ def test_1024_node_report_screenshot_shows_heat_map_and_worst_nodes(tmp_path: Pa
     reds = sum(n for n, p in colors if all(abs(p[i] - RED[i]) < 8 for i in range(3)))
     greens = sum(n for n, p in colors if p[1] > 90 and p[1] > p[0] + 40 and p[1] > p[2] + 40)
     assert reds > 20 and greens > 5000, (reds, greens)
+
+
+def test_cpu_fallback_report_says_it_is_no_gpu_acceptance(tmp_path: Path) -> None:
+    from aiinfra_iac.validate.runners.formats import BurnWorker, gpu_burn_text
+
+    pool = b.pool("cpu", 1)
+    plan = b.plan([pool], [b.check("gpu_burn", "cpu", seconds=10, mode="cpu")], provider="local")
+    workers = [BurnWorker(i, "CPU matmul worker", 120, 35.0, 0) for i in range(2)]
+    (tmp_path / "cpu-0").mkdir()
+    (tmp_path / "cpu-0" / "gpu_burn.log").write_text(gpu_burn_text(workers, 10))
+    verdict = judge(plan, tmp_path)
+    (burn,) = [c for c in verdict.checks if c.kind == "gpu_burn"]
+    assert burn.status == "pass" and burn.detail.startswith("2 CPU workers OK")  # never "2 GPUs OK"
+    assert verdict.provenance is not None and verdict.provenance.cpu_fallback
+    page = render_html(plan, verdict, tmp_path)
+    assert 'class="banner">CPU fallback — not a GPU acceptance<' in page

@@ -67,7 +67,9 @@ def test_playbook_collects_the_layout_and_judges_pass(
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     plan = _plan()
     results = tmp_path / "results"
-    run_remote(plan, results, b.quiet_console(), deployment=on_this_machine(plan))
+    work = tmp_path / "state" / "c" / "validate"
+    run_remote(plan, results, b.quiet_console(), deployment=on_this_machine(plan), work_dir=work)
+    assert (work / "artifacts").is_dir() and work.stat().st_mode & 0o077 == 0  # kept in the state folder
     for node in ("gpu-0", "gpu-1"):
         for name in ("gpu_burn.log", "dcgm_diag.json", "nccl_all_reduce.log", "ib_write_bw_mlx5_0.log"):
             assert (results / node / name).read_text() == (NODE / name).read_text()

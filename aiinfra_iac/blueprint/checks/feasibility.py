@@ -1,4 +1,4 @@
-"""Combinations no stage implements (AI19x): accepted by the schema, but nothing would build them.
+"""Combinations no stage implements (AI164-AI168, scheduler block): nothing would build them.
 
 Each error says what to use instead. They exist because a blueprint that `check` accepts must
 be one that `up` can deliver: silently skipping a service is worse than refusing it.
@@ -17,7 +17,7 @@ def _on_kubernetes(ctx: Context) -> bool:
     return ctx.blueprint.spec.scheduler.type == "kubernetes"
 
 
-@rule("AI190", "error", "Kubernetes scheduler on hosts: no stage installs Kubernetes")
+@rule("AI164", "error", "Kubernetes scheduler on hosts: no stage installs Kubernetes")
 def kubernetes_on_hosts(ctx: Context) -> Iterator[Finding]:
     if ctx.provider in _HOSTS and _on_kubernetes(ctx):
         yield Finding(
@@ -28,7 +28,7 @@ def kubernetes_on_hosts(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("AI191", "error", "platform service without Kubernetes")
+@rule("AI165", "error", "platform service without Kubernetes")
 def platform_needs_kubernetes(ctx: Context) -> Iterator[Finding]:
     if _on_kubernetes(ctx):
         return
@@ -46,7 +46,7 @@ def platform_needs_kubernetes(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("AI192", "error", "log stack without Kubernetes")
+@rule("AI166", "error", "log stack without Kubernetes")
 def logs_need_kubernetes(ctx: Context) -> Iterator[Finding]:
     logs = ctx.blueprint.spec.observability.logs
     if logs != "none" and not _on_kubernetes(ctx):
@@ -57,7 +57,7 @@ def logs_need_kubernetes(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("AI193", "warning", "dashboards asked for without Kubernetes: only exporters are installed")
+@rule("AI167", "warning", "dashboards asked for without Kubernetes: only exporters are installed")
 def dashboards_without_kubernetes(ctx: Context) -> Iterator[Finding]:
     obs = ctx.blueprint.spec.observability
     # only when written in the blueprint: the default (grafana) must not warn on every Slurm cluster
@@ -71,7 +71,7 @@ def dashboards_without_kubernetes(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("AI194", "error", "suppression of an unknown or error-level check")
+@rule("AI168", "error", "suppression of an unknown or error-level check")
 def suppress_known_warnings(ctx: Context) -> Iterator[Finding]:
     levels = ctx.rule_levels
     for index, entry in enumerate(ctx.blueprint.spec.suppress):

@@ -8,11 +8,12 @@ import pulumi
 
 from aiinfra_iac.errors import ProvisionError
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision.aws.access import Bastion, BastionArgs, access_method
+from aiinfra_iac.provision.aws.access import Bastion, BastionArgs
 from aiinfra_iac.provision.aws.eks import EksControlPlane, EksControlPlaneArgs
 from aiinfra_iac.provision.aws.eks_addons import EksManagedAddons, EksManagedAddonsArgs
 from aiinfra_iac.provision.aws.iam import EKS_NODE_POLICIES, SSM_CORE, NodeIdentity, NodeIdentityArgs
 from aiinfra_iac.provision.aws.network import ClusterNetwork, ClusterNetworkArgs
+from aiinfra_iac.provision.aws.node_access import access_method
 from aiinfra_iac.provision.aws.nodes import NodePool, NodePoolArgs, pool_mode
 from aiinfra_iac.provision.aws.storage import (
     BucketStorage,

@@ -200,6 +200,15 @@ def alloy_values() -> dict[str, Any]:
     }
 
 
+def pool_tolerations(plan: ClusterPlan) -> list[dict[str, str]]:
+    """Tolerations for every taint the plan's pools carry: what a per-node agent needs on them."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for pool in plan.pools:
+        for taint in pool.taints:
+            seen[(taint.key, taint.effect)] = {"key": taint.key, "operator": "Exists", "effect": taint.effect}
+    return [seen[k] for k in sorted(seen)]
+
+
 GRAFANA_DASHBOARD_LABEL = "grafana_dashboard"
 """The label the chart's Grafana sidecar watches for dashboard ConfigMaps (value "1")."""
 
@@ -220,28 +229,19 @@ def alertmanager_config(plan: ClusterPlan) -> dict[str, Any]:
     return {"route": {"group_by": ["namespace", "alertname"], "routes": routes}, "receivers": receivers}
 
 
-def pool_tolerations(plan: ClusterPlan) -> list[dict[str, str]]:
-    """Tolerations for every taint the plan's pools carry: what a per-node agent needs on them."""
-    seen: dict[tuple[str, str], dict[str, str]] = {}
-    for pool in plan.pools:
-        for taint in pool.taints:
-            seen[(taint.key, taint.effect)] = {"key": taint.key, "operator": "Exists", "effect": taint.effect}
-    return [seen[k] for k in sorted(seen)]
-
-
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
     alertmanager: dict[str, Any] = {"enabled": obs.alerts}
     if obs.alerts and plan.teams:
         alertmanager["config"] = alertmanager_config(plan)
     return {
+        # node-exporter runs on every node, tainted GPU pools included
+        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
         "grafana": {
             "enabled": obs.dashboards == "grafana",
             "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
         },
         "alertmanager": alertmanager,
-        # node-exporter runs on every node, tainted GPU pools included
-        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
         "prometheus": {
             "prometheusSpec": {
                 # pick up ServiceMonitors of every release (dcgm-exporter, kueue), not only this chart's

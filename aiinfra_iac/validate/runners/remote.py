@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +49,29 @@ def inventory(
 
 
 def run_remote(
-    plan: ClusterPlan, results_dir: Path, console: Console, *, deployment: Deployment | None = None
+    plan: ClusterPlan,
+    results_dir: Path,
+    console: Console,
+    *,
+    deployment: Deployment | None = None,
+    work_dir: Path | None = None,
 ) -> None:
+    """``work_dir``: ansible-runner's folder (the state folder's ``<stack>/validate``; owner-only,
+    last two runs kept); a temporary folder, removed afterwards, when None."""
     try:
         import ansible_runner  # noqa: F401
     except ImportError as error:
         raise MissingToolError("ansible-runner", "pip install ansible-runner") from error
     import yaml  # shipped with ansible-core
 
-    with tempfile.TemporaryDirectory(prefix="aiinfra-validate-") as tmp:
-        root = Path(tmp)
-        (root / "project").mkdir()
-        (root / "inventory").mkdir()
+    with ExitStack() as stack:
+        if work_dir is None:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aiinfra-validate-")))
+        else:
+            root = work_dir
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (root / "project").mkdir(exist_ok=True, mode=0o700)
+        (root / "inventory").mkdir(exist_ok=True, mode=0o700)
         (root / "project" / "validate.yml").write_text(yaml.safe_dump(playbook(results_dir.resolve())))
         steps = plan_steps(plan)
         access = deployment.access_by_node() if deployment else None
@@ -102,20 +114,12 @@ def _unreachable_hosts(events: list[Any]) -> dict[str, tuple[str, str | None]]:
         if event.get("event") != "runner_on_unreachable":
             continue
         data = event.get("event_data", {})
-        msg = str(data.get("res", {}).get("msg", "")).strip() or "unreachable (no message from Ansible)"
+        msg = (
+            " ".join(str(data.get("res", {}).get("msg", "")).split())
+            or "unreachable (no message from Ansible)"
+        )
         found.setdefault(str(data.get("host", "?")), (msg[:300], None))
     return found
-
-
-def _unreachable(events: Any) -> list[tuple[str, str]]:
-    """(host, cause) of every host Ansible could not reach, first cause per host."""
-    found: dict[str, str] = {}
-    for event in events:
-        if event.get("event") == "runner_on_unreachable":
-            data = event.get("event_data", {})
-            message = " ".join(str(data.get("res", {}).get("msg", "")).split())[:300] or "unreachable"
-            found.setdefault(str(data.get("host", "?")), message)
-    return list(found.items())
 
 
 def _first_failure(events: Any) -> str:

@@ -107,8 +107,15 @@ def sacctmgr(args: Sequence[str]) -> str:
 
 def converge(desired: dict[str, object], run: Runner, *, check: bool) -> dict[str, object]:
     cluster = str(desired["cluster"])
+    tres = {tuple(line.split("|")[:2]) for line in run(["-nP", "show", "tres", "format=Type,Name"]).splitlines()}
+    if desired["teams"] and ("gres", "gpu") not in tres:
+        # slurmdbd learns TRES from slurmctld: without it QOS limits on GPUs cannot even be written
+        raise RuntimeError(
+            "slurmdbd knows no gres/gpu TRES: set AccountingStorageTRES=gres/gpu (and GresTypes=gpu) "
+            "in slurm.conf and restart slurmctld, then run again"
+        )
     qos = parse_qos(run(["-nP", "show", "qos", QOS_FORMAT]))
-    accounts = parse_accounts(run(["-nP", "show", "assoc", f"where cluster={cluster}", ASSOC_FORMAT]))
+    accounts = parse_accounts(run(["-nP", "show", "assoc", "where", f"cluster={cluster}", ASSOC_FORMAT]))
     commands = plan_commands(desired, qos, accounts)
     if not check:
         for command in commands:

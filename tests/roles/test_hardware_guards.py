@@ -1,0 +1,41 @@
+"""Hardware guards: where the plan expects a device and the node lacks it, the converge fails naming it.
+
+The chroot has no GPU and no RDMA device, which is exactly a node whose hardware is missing. Only the
+explicit sandbox / image-build hardware mode skips the check, and the run says so.
+"""
+
+from __future__ import annotations
+
+import pytest
+from harness import Chroot
+
+pytestmark = [pytest.mark.slow, pytest.mark.roles]
+
+
+def test_missing_gpus_fail_the_driver_converge(chroot: Chroot) -> None:
+    result = chroot.converge("nvidia_driver", {"nvidia_driver_expected_gpus": 8, "nvidia_driver_dcgm": False})
+    assert result.rc != 0 and result.failed
+    failure = result.task("Fail when the GPUs the plan expects are missing")
+    assert failure.failed and "8 NVIDIA GPU(s)" in failure.msg and "0 are on the PCI bus" in failure.msg
+    assert not chroot.installed("nvidia-driver-cuda")
+
+
+def test_sandbox_mode_reports_the_skipped_gpu_check(chroot: Chroot) -> None:
+    variables = {
+        "nvidia_driver_expected_gpus": 8,
+        "nvidia_driver_hardware_mode": "sandbox",
+        "nvidia_driver_dcgm": False,
+    }
+    result = chroot.converge_ok("nvidia_driver", variables, check=True)
+    assert (
+        "sandbox mode: GPU presence not checked (8 expected, 0 visible)"
+        in result.task("Report the skipped GPU check").msg
+    )
+
+
+def test_missing_hcas_fail_the_rdma_converge_naming_them(chroot: Chroot) -> None:
+    result = chroot.converge("rdma_infiniband", {"rdma_infiniband_expected_devices": ["mlx5_0", "mlx5_3"]})
+    assert result.rc != 0
+    failure = result.task("Fail when RDMA devices the plan expects are missing")
+    assert failure.failed and "mlx5_0, mlx5_3" in failure.msg
+    assert not chroot.installed("rdma-core")
