@@ -113,5 +113,5 @@ def test_validate_judges_a_hostile_folder_in_seconds_and_little_memory(hostile: 
     assert "s3cr3t" not in done.stdout + done.stderr
     max_rss_mb = int(rss_file.read_text()) / 1024  # Linux: ru_maxrss in KiB
     assert max_rss_mb < 300, f"{max_rss_mb:.0f} MB"
-    assert seconds < 30, f"{seconds:.1f} s"
+    assert seconds < 90, f"{seconds:.1f} s"  # ~2 s idle; generous for a loaded CI machine
     print(f"validate on the hostile folder: {seconds:.1f} s, max RSS {max_rss_mb:.0f} MB")
