@@ -8,13 +8,31 @@ its exit code; no traceback reaches the user for bad input.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# Plain (click-style) help: rendering it with rich costs more than importing typer and pydantic
+# together (benchmarks/bench_cli.py); TYPER_USE_RICH=1 brings the boxed help back.
+os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer
 
 from aiinfra_iac import __version__
-from aiinfra_iac.commands import check, diff, down, plan, schema, up, validate
-from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
+from aiinfra_iac.commands import (
+    catalog,
+    check,
+    diff,
+    down,
+    explain,
+    plan,
+    preflight,
+    schema,
+    status,
+    up,
+    validate,
+)
+from aiinfra_iac.commands import sandbox as sandbox_cmd
+from aiinfra_iac.errors import EXIT_INTERRUPTED, AiinfraError
 
 app = typer.Typer(
     name="aiinfra",
@@ -47,6 +65,11 @@ app.command("up")(up.command)
 app.command("down")(down.command)
 app.command("validate")(validate.command)
 app.command("diff")(diff.command)
+app.command("preflight")(preflight.command)
+app.command("status")(status.command)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("explain")(explain.command)
+app.add_typer(catalog.app, name="catalog")
 
 
 def main() -> None:
@@ -57,8 +80,8 @@ def main() -> None:
         typer.echo(str(error), err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(EXIT_FAILED)
+        typer.echo("aiinfra: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ type, prints ``str(error)`` (one or more lines, never a traceback) and exits wit
 * 1 — the input is invalid or the operation failed (invalid blueprint, failed validation,
   a failed Pulumi update or Ansible run).
 * 2 — usage error, unreadable file, or a tool that is missing on this machine.
+* 3 — nodes could not be reached (the cause first, one line per node).
+* 130 — interrupted (SIGINT/SIGTERM): the stage that was running stopped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CHANGES_PRESENT = 2
+EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,38 @@ class ConfigureError(AiinfraError):
 
 class ValidationFailed(AiinfraError):
     """The cluster was measured and did not perform as the blueprint requires."""
+
+
+class NodesUnreachable(AiinfraError):
+    """Nodes could not be reached; ``nodes`` pairs each node with its cause (exit 3).
+
+    The message leads with the cause shared by most nodes, then one line per node, so one SSH
+    error is not hidden under rows of missing result files.
+    """
+
+    exit_code = EXIT_UNREACHABLE
+
+    def __init__(self, stage: str, nodes: list[tuple[str, str]], hint: str = "") -> None:
+        self.stage = stage
+        self.nodes = nodes
+        causes: dict[str, int] = {}
+        for _, cause in nodes:
+            causes[cause] = causes.get(cause, 0) + 1
+        main = max(causes, key=lambda c: causes[c]) if causes else "unknown cause"
+        lines = [f"{len(nodes)} node(s) unreachable during {stage}: {main}"]
+        lines += [f"  {name}: {cause}" for name, cause in nodes[:50]]
+        if len(nodes) > 50:
+            lines.append(f"  … and {len(nodes) - 50} more")
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class Interrupted(AiinfraError):
+    """SIGINT or SIGTERM arrived; the message says where the run stopped (exit 130)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class StackLocked(AiinfraError):
+    """Another ``up``/``down`` holds the stack's lock (exit 1: the operation did not run)."""

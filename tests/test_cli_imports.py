@@ -40,7 +40,15 @@ def test_help_does_not_import_heavy_sdks() -> None:
 
 
 def test_every_subcommand_help_is_light() -> None:
-    for command in ("check", "schema", "plan", "up", "down", "validate", "diff"):
+    for command in ("check", "schema", "plan", "up", "down", "validate", "diff", "preflight"):
         loaded = _modules_loaded_by(["aiinfra", command, "--help"])
         offenders = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
         assert offenders == [], f"aiinfra {command} --help imported {offenders[:5]}"
+
+
+def test_help_does_not_import_the_blueprint_models() -> None:
+    loaded = _modules_loaded_by(["aiinfra", "--help"])
+    heavy_parts = ("aiinfra_iac.blueprint", "aiinfra_iac.plan", "aiinfra_iac.catalog")
+    models = sorted(m for m in loaded if m.startswith(heavy_parts))
+    assert models == [], f"aiinfra --help imported {models[:5]}"
+    assert "yaml" not in loaded and "jsonschema" not in loaded

@@ -45,6 +45,8 @@ def test_wheel_contains_roles_stacks_and_blueprints(wheel: Path) -> None:
         assert f"aiinfra_iac/_bundled/{rel}" in names, rel
     assert any(n.startswith("aiinfra_iac/_bundled/stacks/") and n.endswith("Pulumi.yaml") for n in names)
     assert "aiinfra_iac/catalog/data/gpus.yaml" in names
+    assert "aiinfra_iac/observability/dashboards/aiinfra-gpu.json" in names
+    assert "aiinfra_iac/observability/metrics/dcgm-exporter.txt" in names
 
 
 def test_installed_wheel_finds_its_bundled_folders(wheel: Path, tmp_path: Path) -> None:

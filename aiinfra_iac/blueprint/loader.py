@@ -3,18 +3,20 @@
 ``load_blueprint(path)`` returns a :class:`LoadedBlueprint` whose ``locate(loc)`` names the
 file and line each final value came from — the extending file or one of its bases — so
 every later problem can point at the line to edit. Every failure is a ``BlueprintError``
-holding problems with stable IDs (AI001-AI008; see docs/ARCHITECTURE.md "Check IDs").
+holding problems with stable IDs (AI001-AI009; see docs/ARCHITECTURE.md "Check IDs").
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from aiinfra_iac.blueprint.confine import allowed_roots, link_out, refusal
 from aiinfra_iac.blueprint.locpath import LocPath, parse_loc
 from aiinfra_iac.blueprint.merge import merge_nodes
 from aiinfra_iac.blueprint.models import Blueprint
@@ -46,13 +48,18 @@ class LoadedBlueprint:
         return _nearest(self.lines, parse_loc(loc), self.source_files[0])
 
 
-def load_blueprint(path: Path) -> LoadedBlueprint:
+def load_blueprint(path: Path, *, bases: Sequence[Path] = ()) -> LoadedBlueprint:
     """Load, merge and validate ``path``; raise ``BlueprintError`` on any problem.
 
     An unreadable top-level file raises ``UnreadableFileError`` (a ``UsageError``, exit 2).
+    ``extends:`` reads only inside the blueprint's repository or ``bases`` (see :mod:`.confine`).
     """
     sources: list[str] = []
-    tree = _load_tree(Path(path), (), sources)
+    roots = allowed_roots(Path(path), bases)
+    link = link_out(Path(path), roots)
+    if link is not None:
+        raise BlueprintError([Problem("AI009", "", link, str(path), None)])
+    tree = _load_tree(Path(path), (), sources, roots)
     lines: dict[LocPath, tuple[str, int | None]] = {}
     _index(tree, (), lines)
     data = to_plain(tree)
@@ -67,12 +74,12 @@ def load_blueprint(path: Path) -> LoadedBlueprint:
     return LoadedBlueprint(blueprint, tuple(sources), lines)
 
 
-def merged_data(path: Path) -> Any:
+def merged_data(path: Path, *, bases: Sequence[Path] = ()) -> Any:
     """The blueprint after the ``extends:`` merge, as plain YAML data (before validation)."""
-    return to_plain(_load_tree(Path(path), (), []))
+    return to_plain(_load_tree(Path(path), (), [], allowed_roots(Path(path), bases)))
 
 
-def _load_tree(path: Path, chain: tuple[Path, ...], sources: list[str]) -> Node:
+def _load_tree(path: Path, chain: tuple[Path, ...], sources: list[str], roots: tuple[Path, ...]) -> Node:
     resolved = Path(os.path.abspath(path))
     root = load_yaml_file(path)
     if str(path) not in sources:
@@ -109,8 +116,8 @@ def _load_tree(path: Path, chain: tuple[Path, ...], sources: list[str]) -> Node:
                 ]
             )
         base_path = path.parent / str(entry.value)
-        _check_base(base_path, entry, index, str(path), (*chain, resolved))
-        base = _load_tree(base_path, (*chain, resolved), sources)
+        _check_base(base_path, entry, index, str(path), (*chain, resolved), roots)
+        base = _load_tree(base_path, (*chain, resolved), sources, roots)
         merged = base if merged is None else merge_nodes(merged, base)
     if merged is None:
         return root
@@ -127,8 +134,14 @@ def _extends_entries(extends: Node, file: str) -> list[Node]:
     return list(extends.value)
 
 
-def _check_base(base_path: Path, entry: Node, index: int, file: str, chain: tuple[Path, ...]) -> None:
-    """Raise AI006 when ``base_path`` is already being loaded, AI007/AI008 when it cannot be read."""
+def _check_base(
+    base_path: Path, entry: Node, index: int, file: str, chain: tuple[Path, ...], roots: tuple[Path, ...]
+) -> None:
+    """Raise AI009 when ``base_path`` may not be read (outside the repository, not a YAML file),
+    AI006 when it is already being loaded, AI007/AI008 when it cannot be read."""
+    refused = refusal(str(entry.value), base_path, roots)
+    if refused is not None:
+        raise BlueprintError([Problem("AI009", f"extends[{index}]", refused, file, entry.line)])
     target = Path(os.path.abspath(base_path))
     if target in chain:
         names = " -> ".join(p.name for p in (*chain[chain.index(target) :], target))

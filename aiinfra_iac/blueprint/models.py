@@ -8,14 +8,29 @@ Docstrings and ``Field(description=…)`` become the descriptions of ``aiinfra s
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from aiinfra_iac.blueprint import patterns as pat
+from aiinfra_iac.blueprint.patterns import (
+    CatalogName,
+    DevicePath,
+    EnvName,
+    EnvValue,
+    LabelKey,
+    LabelValue,
+    SlurmName,
+)
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 SIZE_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]?$"
-HOST_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$"
+HOST_PATTERN = (
+    r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?"
+    r"|([0-9A-Fa-f]{1,4}|:)(:[0-9A-Fa-f]{0,4}){1,7}(:[0-9]{1,3}(\.[0-9]{1,3}){3})?)$"
+)
 """A host name (letters, digits, '-', '_', '.'), an IPv4 or an IPv6 address: it becomes an Ansible
 inventory name and the folder ``<results>/<host>/``, so no spaces, slashes or empty names."""
 
@@ -40,8 +55,16 @@ class Metadata(BlueprintModel):
     """Who the cluster is and how it is labelled."""
 
     name: str = Field(pattern=DNS1123_LABEL, max_length=63, description="Cluster name; a DNS-1123 label.")
-    team: str | None = Field(default=None, description="Owning team.")
-    labels: dict[str, str] = Field(default_factory=dict, description="Labels copied onto every resource.")
+    team: str | None = Field(default=None, pattern=pat.PRINTABLE, max_length=128, description="Owning team.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Labels copied onto every resource."
+    )
+    stack: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        description="Pulumi stack and state folder name; default: the name plus the target "
+        "(aws profile and region, kubernetes context).",
+    )
 
 
 # --------------------------------------------------------------------------- provider
@@ -53,21 +76,59 @@ class Provider(BlueprintModel):
     """Where the cluster runs. Keys of one provider type are errors on another (check AI120)."""
 
     type: ProviderType = Field(description="aws | kubernetes (existing cluster) | onprem (hosts) | local")
-    region: str | None = Field(default=None, description="aws: region, e.g. us-east-1.")
-    availability_zone: str | None = Field(default=None, description="aws: the single AZ the pools live in.")
-    profile: str | None = Field(default=None, description="aws: named credentials profile.")
-    kubeconfig: str | None = Field(default=None, description="kubernetes: path of the kubeconfig file.")
-    context: str | None = Field(default=None, description="kubernetes: kubeconfig context to use.")
-    ssh_user: str | None = Field(default=None, description="onprem: user Ansible connects as.")
-    ssh_private_key_file: str | None = Field(default=None, description="onprem: private key for that user.")
+    region: str | None = Field(
+        default=None, pattern=pat.PRINTABLE, description="aws: region, e.g. us-east-1."
+    )
+    availability_zone: str | None = Field(
+        default=None, pattern=pat.PRINTABLE, description="aws: the single AZ the pools live in."
+    )
+    profile: str | None = Field(
+        default=None, pattern=pat.AWS_PROFILE, description="aws: named credentials profile."
+    )
+    kubeconfig: str | None = Field(
+        default=None, pattern=pat.USER_PATH, description="kubernetes: path of the kubeconfig file."
+    )
+    context: str | None = Field(
+        default=None, pattern=pat.KUBE_CONTEXT, description="kubernetes: kubeconfig context to use."
+    )
+    ssh_user: str | None = Field(
+        default=None, pattern=pat.UNIX_USER, description="onprem: user Ansible connects as."
+    )
+    ssh_private_key_file: str | None = Field(
+        default=None, pattern=pat.USER_PATH, description="onprem: private key for that user."
+    )
     image: Literal["ubuntu-24.04", "ubuntu-22.04", "debian-12"] | None = Field(
         default=None,
         description="local chroot sandbox: distribution image of the nodes (default debian-12).",
+    )
+    node_access: Literal["ssm", "ssh"] | None = Field(
+        default=None,
+        description="aws: how configure reaches nodes; ssm (default): Session Manager, no open port; "
+        "ssh: a key pair and a bastion host in the public subnet.",
+    )
+    key_name: str | None = Field(
+        default=None, pattern=pat.CATALOG_NAME, description="aws, nodeAccess ssh: an existing EC2 key pair."
+    )
+    bastion_cidr: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="aws, nodeAccess ssh: the addresses allowed to SSH to the bastion, e.g. 203.0.113.0/24.",
+    )
+    endpoint_access: Literal["private", "public", "public-and-private"] | None = Field(
+        default=None,
+        description="aws EKS: API endpoint access. Default public-and-private: `up` installs the add-ons "
+        "from this machine. private: only from inside the VPC (run up from there or over a VPN).",
     )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
         description="local only: chroot = each node is a Debian chroot under the state dir, converged for "
         "real by the configure stage; needs root and debootstrap.",
+    )
+    sandbox_subnet: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        description="local chroot sandbox: IPv4 subnet of the sandbox bridge, e.g. 10.234.7.0/24 (default: "
+        "a free /24 in 10.234.0.0/16); an error when another interface already uses it.",
     )
 
 
@@ -79,7 +140,9 @@ GpuModelName = str  # canonical IDs and aliases are checked against the catalog 
 class GpuSpec(BlueprintModel):
     """The GPUs of one node."""
 
-    model: GpuModelName = Field(description="Canonical GPU model, e.g. H100-SXM (vendor aliases accepted).")
+    model: GpuModelName = Field(
+        pattern=pat.CATALOG_NAME, description="Canonical GPU model, e.g. H100-SXM (vendor aliases accepted)."
+    )
     count: int = Field(ge=1, le=72, description="GPUs per node.")
 
 
@@ -95,13 +158,30 @@ class Capacity(BlueprintModel):
         pattern=r"^cr-[0-9a-f]{8,17}$",
         description="EC2 capacity reservation / capacity block ID (cr-…); required for capacity-block.",
     )
+    placement_group: str | None = Field(
+        default=None,
+        pattern=pat.CATALOG_NAME,
+        description="aws: an existing placement group to launch into (e.g. the one a targeted reservation "
+        "lives in); with a reservationId no new group is created unless this names one.",
+    )
+    start: datetime | None = Field(
+        default=None,
+        strict=False,
+        description="capacity-block: the block's start time (ISO 8601, UTC); the node group scales up then. "
+        "`aiinfra preflight` prints it from the reservation.",
+    )
+    end: datetime | None = Field(
+        default=None,
+        strict=False,
+        description="capacity-block: the block's end time; the node group scales in before it.",
+    )
 
 
 class Taint(BlueprintModel):
     """A Kubernetes taint put on the pool's nodes."""
 
-    key: str
-    value: str | None = None
+    key: LabelKey
+    value: LabelValue | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
 
 
@@ -117,24 +197,33 @@ class NodePool(BlueprintModel):
         description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: users.",
     )
     instance_type: str | None = Field(
-        default=None, description="aws: EC2 instance type; the catalog supplies GPUs, EFA cards and NUMA."
+        default=None,
+        pattern=pat.INSTANCE_TYPE,
+        description="aws: EC2 instance type; the catalog supplies GPUs, EFA cards and NUMA.",
     )
-    image_id: str | None = Field(default=None, description="aws: AMI ID; default: the EKS/DLAMI image.")
+    image_id: str | None = Field(
+        default=None, pattern=pat.AMI_ID, description="aws: AMI ID; default: the EKS/DLAMI image."
+    )
     gpu: GpuSpec | None = Field(default=None, description="Needed where there is no instance type.")
     count: int | None = Field(
         default=None, ge=0, le=100_000, description="Number of nodes; onprem: defaults to len(hosts)."
     )
     capacity: Capacity = Field(default_factory=Capacity)
-    fabric: str | None = Field(default=None, description="Name of an entry in spec.fabrics.")
-    dpu: str | None = Field(default=None, description="Name of an entry in spec.dpus.")
-    storage: list[str] | None = Field(
+    fabric: str | None = Field(
+        default=None, pattern=DNS1123_LABEL, description="Name of an entry in spec.fabrics."
+    )
+    dpu: str | None = Field(default=None, pattern=DNS1123_LABEL, description="Name of an entry in spec.dpus.")
+    storage: list[Annotated[str, Field(pattern=DNS1123_LABEL)]] | None = Field(
         default=None, description="Names of spec.storage entries mounted here; default: all of them."
     )
     hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] | None = Field(
         default=None, description="onprem: host names or addresses of the nodes."
     )
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
+    root_volume_gib: int | None = Field(
+        default=None, ge=20, le=16_384, description="aws: root EBS volume (gp3, encrypted); default 200 GiB."
+    )
 
 
 # --------------------------------------------------------------------------- fabrics
@@ -177,6 +266,7 @@ class Fabric(BlueprintModel):
     type: FabricType = Field(description="efa | infiniband | roce")
     nic: str | None = Field(
         default=None,
+        pattern=pat.CATALOG_NAME,
         description="NIC/HCA model from the catalog, e.g. connectx-7; default from instance/fabric.",
     )
     link_gbps: int | None = Field(
@@ -186,7 +276,7 @@ class Fabric(BlueprintModel):
         default=None, ge=1, le=32, description="Rails per node; default: catalog."
     )
     gpu_direct_rdma: bool = Field(default=True, description="GPUDirect RDMA (nvidia-peermem / dmabuf).")
-    hcas: list[str] | None = Field(
+    hcas: list[CatalogName] | None = Field(
         default=None, description="Explicit HCA device names, e.g. [mlx5_0, mlx5_1]."
     )
     roce: RoceSpec | None = Field(default=None, description="roce only: QoS settings.")
@@ -212,15 +302,31 @@ StorageType = Literal["fsx-lustre", "s3", "nfs", "local-nvme"]
 FsxDeploymentType = Literal["SCRATCH_1", "SCRATCH_2", "PERSISTENT_1", "PERSISTENT_2"]
 
 
+def persistent_by_default(storage_type: object, deployment_type: object) -> bool:
+    """``retain`` when the blueprint does not say: true only for persistent data — S3 buckets and
+    PERSISTENT_* FSx for Lustre (provision's default deployment type is PERSISTENT_2); SCRATCH
+    file systems keep billing while they exist and hold no durable data, nfs/local-nvme are not
+    created by provisioning."""
+    if storage_type == "s3":
+        return True
+    if storage_type == "fsx-lustre":
+        return not str(deployment_type or "PERSISTENT_2").startswith("SCRATCH")
+    return False
+
+
 class Storage(BlueprintModel):
-    """A file system or bucket. ``retain: true`` (the default) keeps it on ``aiinfra down``."""
+    """A file system or bucket. ``retain`` (default: true for S3 and persistent FSx) keeps it on ``down``."""
 
     name: str = Field(pattern=DNS1123_LABEL)
     type: StorageType
     mount_path: str | None = Field(
-        default=None, pattern=r"^/", description="Absolute mount point on the nodes."
+        default=None, pattern=pat.ABS_PATH, description="Absolute mount point on the nodes."
     )
-    retain: bool = Field(default=True, description="Keep the data on `down`.")
+    retain: bool = Field(
+        default=False,
+        description="Keep the data on `down`; default true for s3 and PERSISTENT_* fsx-lustre, "
+        "false for SCRATCH_* fsx-lustre, nfs and local-nvme.",
+    )
     capacity_gi_b: int | None = Field(
         default=None, alias="capacityGiB", ge=1, description="fsx-lustre: capacity in GiB."
     )
@@ -229,18 +335,30 @@ class Storage(BlueprintModel):
         default=None, alias="throughputPerTiB", description="fsx-lustre PERSISTENT: MB/s per TiB."
     )
     efa: bool = Field(default=False, description="fsx-lustre: EFA-enabled file system.")
-    bucket: str | None = Field(default=None, description="s3: bucket name; default <cluster>-<name>.")
+    bucket: str | None = Field(
+        default=None, pattern=pat.S3_BUCKET, description="s3: bucket name; default <cluster>-<name>."
+    )
     versioning: bool = Field(default=True, description="s3: keep object versions.")
-    server: str | None = Field(default=None, description="nfs: server host.")
-    export: str | None = Field(default=None, description="nfs: exported path.")
-    mount_options: str | None = Field(default=None, description="Mount options, e.g. nfsvers=4.1.")
-    devices: list[str] | None = Field(
+    server: str | None = Field(default=None, pattern=HOST_PATTERN, description="nfs: server host.")
+    export: str | None = Field(default=None, pattern=pat.ABS_PATH, description="nfs: exported path.")
+    mount_options: str | None = Field(
+        default=None, pattern=pat.MOUNT_OPTIONS, description="Mount options, e.g. nfsvers=4.1."
+    )
+    devices: list[DevicePath] | None = Field(
         default=None, description="local-nvme: devices; default all NVMe namespaces."
     )
     raid_level: Literal[0, 1, 10] | None = Field(
         default=None, description="local-nvme: md RAID level (0 default)."
     )
     filesystem: Literal["xfs", "ext4"] = Field(default="xfs", description="local-nvme: file system.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_retain(cls, data: object) -> object:
+        if isinstance(data, dict) and "retain" not in data:
+            kind, deployment = data.get("type"), data.get("deploymentType", data.get("deployment_type"))
+            return {**data, "retain": persistent_by_default(kind, deployment)}
+        return data
 
 
 # --------------------------------------------------------------------------- scheduler & platform
@@ -249,20 +367,32 @@ class Storage(BlueprintModel):
 class KubernetesScheduler(BlueprintModel):
     """Kubernetes settings."""
 
-    version: str = Field(default="1.31", pattern=r"^1\.[0-9]{2}$")
+    version: str = Field(default="1.35", pattern=r"^1\.[0-9]{2}$")
     queueing: Literal["kueue", "none"] = Field(default="kueue")
     gpu_operator: bool = Field(default=True, description="Install the NVIDIA GPU Operator.")
     network_operator: bool | None = Field(
         default=None, description="Install the NVIDIA Network Operator; default: when a pool uses IB/RoCE."
+    )
+    system_nodes: int = Field(
+        default=2,
+        ge=0,
+        le=100,
+        description="aws EKS: size of the untainted system node group for CoreDNS and the add-ons; "
+        "0: none (then some pool must be untainted, check AI163).",
+    )
+    system_instance_type: str = Field(
+        default="m6i.xlarge", pattern=pat.INSTANCE_TYPE, description="aws EKS: system node instance type."
     )
 
 
 class SlurmScheduler(BlueprintModel):
     """Slurm settings."""
 
-    version: str | None = Field(default=None, description="Slurm version; default: the distribution's.")
+    version: str | None = Field(
+        default=None, pattern=pat.VERSION, description="Slurm version; default: the distribution's."
+    )
     pyxis: bool = Field(default=False, description="Install Pyxis + enroot for container jobs.")
-    partitions: dict[str, list[str]] | None = Field(
+    partitions: dict[SlurmName, list[Annotated[str, Field(pattern=DNS1123_LABEL)]]] | None = Field(
         default=None, description="Partition name -> pool names; default: one partition per compute pool."
     )
 
@@ -270,7 +400,7 @@ class SlurmScheduler(BlueprintModel):
 class RayScheduler(BlueprintModel):
     """Ray settings."""
 
-    version: str | None = Field(default=None)
+    version: str | None = Field(default=None, pattern=pat.VERSION)
 
 
 class Scheduler(BlueprintModel):
@@ -288,6 +418,56 @@ class Platform(BlueprintModel):
     experiment_tracking: Literal["mlflow"] | None = None
     vector_store: Literal["milvus"] | None = None
     feature_store: Literal["feast"] | None = None
+    ray: bool = Field(default=False, description="kubernetes: install KubeRay (RayCluster/RayJob operator).")
+    training_operator: Literal["kubeflow-trainer"] | None = Field(
+        default=None,
+        description="kubernetes: Kubeflow Trainer (TrainJob on JobSet) for distributed training.",
+    )
+    batch_scheduler: Literal["volcano"] | None = Field(
+        default=None, description="kubernetes: an extra gang scheduler (Volcano) next to Kueue."
+    )
+    artifact_storage: str | None = Field(
+        default=None, description="Name of the spec.storage s3 entry MLflow/Milvus keep artifacts in."
+    )
+
+
+# --------------------------------------------------------------------------- teams
+
+
+class TeamQuota(BlueprintModel):
+    """A team's share of one GPU pool (Kueue nominal quota; Slurm GRES limit)."""
+
+    pool: str = Field(description="Name of a spec.nodePools entry.")
+    gpus: int = Field(ge=0, le=1_000_000, description="Guaranteed GPUs in that pool.")
+    borrowing_limit: int | None = Field(
+        default=None,
+        ge=0,
+        description="GPUs it may borrow from its cohort above its quota; default: any.",
+    )
+    lending_limit: int | None = Field(
+        default=None, ge=0, description="GPUs of its quota others may borrow; default: all of them."
+    )
+
+
+class Team(BlueprintModel):
+    """A team that submits work: its queue (Kubernetes) or account/QOS (Slurm)."""
+
+    name: str = Field(pattern=DNS1123_LABEL, max_length=63)
+    namespace: str | None = Field(
+        default=None, pattern=DNS1123_LABEL, max_length=63, description="kubernetes: default: the team name."
+    )
+    quotas: list[TeamQuota] = Field(min_length=1)
+    cohort: str | None = Field(
+        default=None,
+        pattern=DNS1123_LABEL,
+        description="Teams in one cohort borrow each other's idle GPUs; default: the cluster name.",
+    )
+    priority: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Kueue WorkloadPriorityClass / Slurm QOS priority.",
+    )
 
 
 class Observability(BlueprintModel):
@@ -318,8 +498,12 @@ class DriverTuning(BlueprintModel):
 class NcclTuning(BlueprintModel):
     """NCCL."""
 
-    env: dict[str, str] = Field(default_factory=dict, description="Overrides of the resolved NCCL_* env.")
-    version: str | None = Field(default=None, description="NCCL package version to pin, e.g. 2.27.7.")
+    env: dict[EnvName, EnvValue] = Field(
+        default_factory=dict, description="Overrides of the resolved NCCL_* env (one line each)."
+    )
+    version: str | None = Field(
+        default=None, pattern=pat.VERSION, description="NCCL package version to pin, e.g. 2.27.7."
+    )
 
 
 class HostTuning(BlueprintModel):
@@ -399,6 +583,13 @@ class Validation(BlueprintModel):
 # --------------------------------------------------------------------------- the blueprint
 
 
+class Suppression(BlueprintModel):
+    """A warning accepted on purpose: its ID and why (shown by ``check`` and ``plan``)."""
+
+    id: str = Field(pattern=r"^AI1[0-9]{2}$", description="Check ID of a warning, e.g. AI111.")
+    reason: str = Field(min_length=3, description="Why the warning does not apply here.")
+
+
 class ClusterSpec(BlueprintModel):
     """Everything the cluster is made of."""
 
@@ -409,9 +600,13 @@ class ClusterSpec(BlueprintModel):
     storage: list[Storage] = Field(default_factory=list)
     scheduler: Scheduler
     platform: Platform = Field(default_factory=Platform)
+    teams: list[Team] = Field(default_factory=list, description="Teams, their GPU quotas and priorities.")
     observability: Observability = Field(default_factory=Observability)
     tuning: Tuning = Field(default_factory=Tuning)
     validation: Validation = Field(default_factory=Validation)
+    suppress: list[Suppression] = Field(
+        default_factory=list, description="Warnings accepted on purpose, each with a reason."
+    )
 
 
 class Blueprint(BlueprintModel):

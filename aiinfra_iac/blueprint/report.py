@@ -6,27 +6,37 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
+from aiinfra_iac.blueprint.confine import is_blueprint_source
 from aiinfra_iac.blueprint.locpath import parse_loc
+from aiinfra_iac.blueprint.yaml_source import UnreadableFileError, read_text
 from aiinfra_iac.errors import Problem
+from aiinfra_iac.terminal import markup
+
+CHECK_SCHEMA_VERSION = 1
+"""Version of the check JSON document; bumped only when a key changes meaning or goes away."""
 
 
 def json_report(problems: Sequence[Problem]) -> str:
-    """``{"ok", "errors": [...], "warnings": [...]}`` as DESIGN.md fixes it."""
+    """``{"schemaVersion", "ok", "errors": [...], "warnings": [...]}`` as DESIGN.md fixes it."""
     errors = [p.as_json() for p in problems if p.level == "error"]
     warnings = [p.as_json() for p in problems if p.level != "error"]
-    return json.dumps({"ok": not errors, "errors": errors, "warnings": warnings}, indent=2)
+    document = {"schemaVersion": CHECK_SCHEMA_VERSION, "ok": not errors, "errors": errors}
+    return json.dumps({**document, "warnings": warnings}, indent=2)
 
 
 @cache
 def _file_lines(path: str) -> tuple[str, ...]:
+    """Lines of a blueprint file; nothing for a file that is not a regular YAML file (an error
+    about ``extends: [/etc/shadow]`` must never quote that file) or larger than a blueprint."""
+    if not is_blueprint_source(path):
+        return ()
     try:
-        with open(path, encoding="utf-8") as handle:
-            return tuple(handle.read().splitlines())
-    except (OSError, UnicodeDecodeError):
+        return tuple(read_text(Path(path)).splitlines())
+    except UnreadableFileError:
         return ()
 
 
@@ -85,13 +95,14 @@ def print_text_report(console: Console, problems: Sequence[Problem], files: Sequ
         where = f"{problem.file or '?'}:{problem.line}" if problem.line else f"{problem.file or '?'}"
         loc = f" {problem.loc}" if problem.loc else ""
         console.print(
-            f"[bold]{escape(where)}:[/bold] [bold {color}]{problem.level} {problem.id}[/bold {color}]"
-            f"[bold]{escape(loc)}:[/bold] {escape(problem.message)}"
+            f"[bold]{markup(where)}:[/bold] [bold {color}]{problem.level} {problem.id}[/bold {color}]"
+            f"[bold]{markup(loc)}:[/bold] {markup(problem.message)}"
         )
-        for excerpt in source_excerpt(problem.file, problem.line, _last_key(problem.loc)):
-            console.print(
-                f"[blue]{escape(excerpt)}[/blue]" if "^" not in excerpt else f"[{color}]{excerpt}[/{color}]"
-            )
+        excerpt = source_excerpt(problem.file, problem.line, _last_key(problem.loc))
+        for index, text in enumerate(excerpt):
+            # the third line is the caret underline; the others hold the user's text
+            style = color if index == 2 else "blue"
+            console.print(f"[{style}]{markup(text)}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     warnings = len(problems) - errors
     checked = f"{len(files)} file" + ("s" if len(files) != 1 else "")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from aiinfra_iac.blueprint.locpath import LocPath, format_loc
 from aiinfra_iac.blueprint.models import DNS1123_LABEL, HOST_PATTERN, SIZE_PATTERN
+from aiinfra_iac.blueprint.patterns import PATTERN_MEANINGS
 from aiinfra_iac.errors import Problem
 
 Locator = Callable[[LocPath], tuple[str | None, int | None]]
@@ -33,6 +34,7 @@ _PATTERN_MEANINGS = {
     r"^[0-9]{3}$": 'is not a driver branch such as "580" (quote it in YAML)',
     r"^0x[0-9a-fA-F]{1,4}$": "is not a partition key such as 0x7fff",
     r"^/": "is not an absolute path (it must start with /)",
+    **PATTERN_MEANINGS,
 }
 
 _RANGE_TYPES = {

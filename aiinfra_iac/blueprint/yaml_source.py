@@ -74,16 +74,29 @@ def read_text(path: Path) -> str:
 
 
 def parse_yaml(text: str, file: str) -> Node:
-    """Parse ``text`` into a :class:`Node` tree; invalid YAML raises ``BlueprintError`` (AI001)."""
+    """Parse ``text`` into a :class:`Node` tree; invalid YAML raises ``BlueprintError`` (AI001).
+
+    Large files go to the libyaml reader (:mod:`.yaml_fast`), which builds the same tree faster."""
+    from aiinfra_iac.blueprint import yaml_fast
+
+    if len(text) > yaml_fast.FAST_ABOVE and yaml_fast.available():
+        return yaml_fast.parse_fast(text, file)
+    return parse_yaml_ruamel(text, file)
+
+
+def parse_yaml_ruamel(text: str, file: str) -> Node:
+    """:func:`parse_yaml` with ruamel's round-trip loader (every size)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
+        if "!" in text:  # a tag needs a "!": most blueprints skip the extra pass
+            _check_tags(yaml, text, file)
         document = yaml.load(text)
     except RecursionError:
-        raise BlueprintError([_too_deep(file, None)]) from None
+        raise BlueprintError([too_deep(file, None)]) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -97,12 +110,49 @@ def parse_yaml(text: str, file: str) -> Node:
     return _NodeBuilder(file).build(document, 1, 0)
 
 
+_CORE = "tag:yaml.org,2002:"
+CORE_TAGS = {
+    "ScalarEvent": {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null")},
+    "SequenceStartEvent": {f"{_CORE}seq"},
+    "MappingStartEvent": {f"{_CORE}map"},
+}
+"""Explicit tags a blueprint may carry: the YAML 1.2 core schema's, each on its own kind of node
+(https://yaml.org/spec/1.2.2/#1032-tag-resolution). Anything else (``!foo``, ``!!binary``,
+``!!set``, ``!!str`` on a list) is an AI001 error with its line, not a constructor traceback."""
+
+
+def _check_tags(yaml: Any, text: str, file: str) -> None:
+    for event in yaml.parse(text):
+        tag = getattr(event, "tag", None)
+        if tag is None or tag == "!":  # implicit, or the non-specific "!" (a plain string)
+            continue
+        kind = type(event).__name__
+        if tag in CORE_TAGS.get(kind, set()):
+            continue
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        raise BlueprintError([tag_problem(kind, tag, file, line)])
+
+
+def tag_problem(kind: str, tag: str, file: str, line: int | None) -> Problem:
+    """The AI001 problem of a tag outside :data:`CORE_TAGS` on a node of event ``kind``."""
+    shown = tag.replace(_CORE, "!!")
+    node = {"ScalarEvent": "value", "SequenceStartEvent": "list", "MappingStartEvent": "mapping"}
+    return Problem(
+        "AI001",
+        "",
+        f"invalid YAML: tag {shown} on a {node.get(kind, 'node')} is not allowed; blueprints use "
+        "plain YAML values (remove the tag, or quote the value to make it text)",
+        file,
+        line,
+    )
+
+
 def load_yaml_file(path: Path) -> Node:
     """Read and parse one YAML file."""
     return parse_yaml(read_text(path), str(path))
 
 
-def _too_deep(file: str, line: int | None) -> Problem:
+def too_deep(file: str, line: int | None) -> Problem:
     return Problem(
         "AI001", "", f"invalid YAML: nested deeper than {MAX_DEPTH} levels; flatten the document", file, line
     )
@@ -133,7 +183,7 @@ class _NodeBuilder:
                 ]
             )
         if depth > MAX_DEPTH and isinstance(value, CommentedMap | CommentedSeq):
-            raise BlueprintError([_too_deep(self.file, line)])
+            raise BlueprintError([too_deep(self.file, line)])
         if isinstance(value, CommentedMap):
             items: dict[str, Node] = {}
             for key, item in value.items():
@@ -163,6 +213,8 @@ def _plain_scalar(value: Any) -> Any:
     """ruamel's scalar subclasses (ScalarFloat, ScalarBoolean, …) as the plain built-in types."""
     if value is None or type(value) in (str, int, float, bool):
         return value
+    if type(value).__name__ == "TaggedScalar":  # an explicit core tag (others never get here)
+        return tagged_value(str(value.tag), str(value.value))
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, str):
@@ -173,6 +225,24 @@ def _plain_scalar(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     return value
+
+
+def tagged_value(tag: str, text: str) -> Any:
+    """The value of ``!!int 1``, ``!!bool true``, ``!!null`` …; text that does not fit its tag stays
+    text, so the model reports the wrong type at its line."""
+    kind = tag.rsplit(":", 1)[-1]
+    try:
+        if kind == "int":
+            return int(text, 0)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "bool" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if kind == "null" and text in ("", "~", "null", "Null", "NULL"):
+        return None
+    return text
 
 
 def to_plain(node: Node) -> Any:

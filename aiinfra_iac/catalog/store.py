@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,16 @@ DATA_DIR = Path(__file__).parent / "data"
 _GB_PER_GIB = 2**30 / 10**9
 
 
+USER_CATALOG_ENV = "AIINFRA_CATALOG"
+"""A YAML file adding ``instance_types`` and ``nics`` entries (same fields and ``sources`` as the
+built-in files); checked like them, and an entry may not redefine a built-in one."""
+
+
 def _read(name: str) -> dict[str, Any]:
-    path = DATA_DIR / name
+    return _read_path(DATA_DIR / name)
+
+
+def _read_path(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -109,10 +118,11 @@ def _layout(entry: Entry) -> tuple[NetworkInterfaceSlot, ...]:
     return tuple(slots)
 
 
-def _instance_types(gpus: Mapping[str, GpuModel]) -> dict[str, InstanceType]:
-    file = "aws_instances.yaml"
+def _instance_types(
+    gpus: Mapping[str, GpuModel], data: dict[str, Any] | None = None, file: str = "aws_instances.yaml"
+) -> dict[str, InstanceType]:
     types = []
-    for entry in entries(_read(file), "instance_types", file):
+    for entry in entries(_read(file) if data is None else data, "instance_types", file):
         entry.where = f"{entry.where} ({entry.data.get('name')})"
         gpu_model = entry.get_opt_str("gpu_model")
         if gpu_model is not None and gpu_model not in gpus:
@@ -173,10 +183,9 @@ def _check_instance(it: InstanceType, where: str) -> None:
         raise CatalogDataError(f"{where}: efa_generation set on a type without EFA")
 
 
-def _nics() -> dict[str, Nic]:
-    file = "nics.yaml"
+def _nics(data: dict[str, Any] | None = None, file: str = "nics.yaml") -> dict[str, Nic]:
     nics = []
-    for entry in entries(_read(file), "nics", file):
+    for entry in entries(_read(file) if data is None else data, "nics", file):
         entry.where = f"{entry.where} ({entry.data.get('id')})"
         kind = entry.get_str("kind")
         if kind not in ("hca", "efa", "dpu"):
@@ -280,15 +289,45 @@ def _expectations(gpus: Mapping[str, GpuModel]) -> tuple[tuple[NcclExpectation, 
 # --------------------------------------------------------------------------- public API
 
 
+def _user_additions(
+    gpus: Mapping[str, GpuModel], instance_types: dict[str, InstanceType], nics: dict[str, Nic]
+) -> None:
+    """Add the entries of ``$AIINFRA_CATALOG`` (checked like the built-in data) in place."""
+    name = os.environ.get(USER_CATALOG_ENV)
+    if not name:
+        return
+    path = Path(name).expanduser()
+    data = _read_path(path)
+    unknown = sorted(set(data) - {"instance_types", "nics", "sources"})
+    if unknown:
+        raise CatalogDataError(
+            f"{path}: unknown section(s) {', '.join(unknown)}; use instance_types and nics"
+        )
+    where = f"{USER_CATALOG_ENV}={path}"
+    added_types = _instance_types(gpus, {"instance_types": data.get("instance_types") or []}, where)
+    added_nics = _nics({"nics": data.get("nics") or []}, where)
+    for added, builtin, kind in ((added_types, instance_types, "instance type"), (added_nics, nics, "NIC")):
+        clash = sorted(set(added) & set(builtin))
+        if clash:
+            raise CatalogDataError(
+                f"{where}: {kind} {', '.join(clash)} is in the built-in catalog already; "
+                "a user catalog only adds entries"
+            )
+    instance_types.update(added_types)
+    nics.update(added_nics)
+
+
 @functools.cache
 def load_catalog() -> Catalog:
-    """Every catalog fact, loaded and checked once per process."""
+    """Every catalog fact (built-in plus ``$AIINFRA_CATALOG``), loaded and checked once per process."""
     gpus = _gpus()
     nics = _nics()
+    instance_types = _instance_types(gpus)
+    _user_additions(gpus, instance_types, nics)
     nccl, expectations = _expectations(gpus)
     return Catalog(
         gpus=gpus,
-        instance_types=_instance_types(gpus),
+        instance_types=instance_types,
         nics=nics,
         dpus=_dpus(nics),
         nccl_variables=_nccl_variables(),

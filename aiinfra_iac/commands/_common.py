@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from aiinfra_iac.errors import AiinfraError
+from aiinfra_iac.errors import AiinfraError, Interrupted
+from aiinfra_iac.terminal import plain
 
 
 class OutputFormat(enum.StrEnum):
@@ -35,9 +40,30 @@ def stdout_console() -> Console:
 
 def fail(error: AiinfraError) -> NoReturn:
     """Print an error's message on stderr and exit with its code (used inside commands)."""
-    typer.echo(str(error), err=True)
+    typer.echo(plain(error), err=True)
     sys.stdout.flush()
     raise typer.Exit(error.exit_code)
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def on_interrupt(command: str) -> Iterator[None]:
+    """SIGTERM behaves as Ctrl-C; an interrupt that no stage turned into :class:`Interrupted`
+    becomes one here (exit 130, one line), after the tracked worker process groups are killed.
+    The previous SIGTERM handler is put back afterwards."""
+    from aiinfra_iac.childproc import kill_tracked, restored_signals
+
+    with restored_signals():
+        signal.signal(signal.SIGTERM, _sigterm)
+        try:
+            yield
+        except KeyboardInterrupt:
+            killed = kill_tracked()
+            workers = f"; stopped {len(killed)} worker process group(s)" if killed else ""
+            raise Interrupted(f"`aiinfra {command}` interrupted{workers}") from None
 
 
 BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)]
@@ -46,6 +72,14 @@ StateDirOption = Annotated[
     Path | None,
     typer.Option(
         "--state-dir",
-        help="Pulumi state and stage records (default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
+        help="State folder: Pulumi backend, deployment record, stage records, runner artifacts, results "
+        "(default: $AIINFRA_STATE_DIR or ~/.aiinfra/state).",
+    ),
+]
+ResultsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--results-dir",
+        help="Where this run writes its validation results (default: <state>/<stack>/results/<UTC time>).",
     ),
 ]

@@ -7,12 +7,16 @@ so stdout stays free for ``--format json``) and exits 1; warnings are printed an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from aiinfra_iac.errors import EXIT_FAILED, BlueprintError
-from aiinfra_iac.plan.model import ClusterPlan
+
+if TYPE_CHECKING:  # the models load only when a command runs: `aiinfra --help` stays fast
+    from rich.console import Console
+
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 def load_plan(file: Path, console: Console) -> ClusterPlan:
@@ -25,7 +29,10 @@ def load_plan(file: Path, console: Console) -> ClusterPlan:
     except BlueprintError as error:
         print_text_report(console, error.problems, [str(file)])
         raise typer.Exit(EXIT_FAILED) from error
+    from aiinfra_iac.terminal import markup
+
     for warning in warnings:
         where = f"{warning.file}:{warning.line}: " if warning.file and warning.line else ""
-        console.print(f"{where}warning {warning.id} {warning.loc}: {warning.message}", highlight=False)
+        text = f"{where}warning {warning.id} {warning.loc}: {warning.message}"
+        console.print(markup(text), highlight=False)
     return plan

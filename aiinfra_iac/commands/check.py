@@ -8,6 +8,7 @@ is printed there.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +18,14 @@ from aiinfra_iac.commands._common import OutputFormat, stdout_console
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BlueprintError, Problem
 
 
-def check_files(files: list[Path]) -> tuple[list[Problem], int]:
-    """Load and check every file; return all problems and the exit code."""
+def check_files(
+    files: list[Path], bases: list[Path] | None = None, warnings_as_errors: bool = False
+) -> tuple[list[Problem], int]:
+    """Load and check every file; return all problems and the exit code.
+
+    ``warnings_as_errors`` turns every (not suppressed) warning into an error: for pipelines
+    that accept a warning only with a ``spec.suppress`` entry and its reason.
+    """
     from aiinfra_iac.blueprint import load_blueprint, run_checks
     from aiinfra_iac.blueprint.yaml_source import UnreadableFileError
 
@@ -26,12 +33,14 @@ def check_files(files: list[Path]) -> tuple[list[Problem], int]:
     unreadable = False
     for path in files:
         try:
-            problems.extend(run_checks(load_blueprint(path)))
+            problems.extend(run_checks(load_blueprint(path, bases=bases or [])))
         except UnreadableFileError as error:
             unreadable = True
             problems.append(error.problem)
         except BlueprintError as error:
             problems.extend(error.problems)
+    if warnings_as_errors:
+        problems = [dataclasses.replace(p, level="error") for p in problems]
     if unreadable:
         return problems, EXIT_USAGE
     return problems, EXIT_FAILED if any(p.level == "error" for p in problems) else EXIT_OK
@@ -44,11 +53,23 @@ def command(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
     ] = (OutputFormat.text),
+    bases: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--bases",
+            metavar="DIR",
+            help="Directory outside the repository that extends: may read (repeatable; also $AIINFRA_BASES).",
+        ),
+    ] = None,
+    warnings_as_errors: Annotated[
+        bool,
+        typer.Option("--warnings-as-errors", help="Fail (exit 1) on warnings not accepted in spec.suppress."),
+    ] = False,
 ) -> None:
     """Check blueprints: schema, extends, cross-field and catalog rules (0 ok, 1 invalid, 2 unreadable)."""
     from aiinfra_iac.blueprint.report import json_report, print_text_report
 
-    problems, code = check_files(files)
+    problems, code = check_files(files, bases, warnings_as_errors)
     if format is OutputFormat.json:
         typer.echo(json_report(problems))
     else:

@@ -1,29 +1,39 @@
-"""``aiinfra up FILE [--yes] [--only provision|configure|validate] [--state-dir DIR]``.
+"""``aiinfra up FILE [--yes] [--only provision|configure|validate] [--state-dir DIR] [--results-dir DIR]``.
 
 Provision (Pulumi) → configure (Ansible) → validate (GPU/NCCL/RDMA), resumable: the stages
 that finished for this blueprint are recorded in the state folder and skipped next time
 (until the blueprint changes or ``aiinfra down`` runs); ``--only`` runs one stage regardless.
-Exit codes: 0 validated (or the chosen stage done), 1 failed, 2 usage or a missing tool.
-Progress goes to stderr; the verdict table goes to stdout.
+Provision writes the deployment record (``<state>/<stack>/deployment.json``) that configure and
+validate — and a later standalone ``validate`` or ``diff`` — read. One ``up``/``down`` per stack
+at a time: a second one stops at once with the lock holder named (exit 1).
+Exit codes: 0 validated (or the chosen stage done), 1 failed (or the stack is locked), 2 usage or
+a missing tool, 3 nodes unreachable, 130 interrupted. Progress goes to stderr; the verdict table
+goes to stdout.
 """
 
 from __future__ import annotations
 
 import enum
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from aiinfra_iac.commands._common import (
     BlueprintArgument,
+    ResultsDirOption,
     StateDirOption,
     YesOption,
     fail,
+    on_interrupt,
     stderr_console,
     stdout_console,
 )
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
+
+if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
+    from aiinfra_iac.plan.model import ClusterPlan
 
 
 class OnlyStage(enum.StrEnum):
@@ -57,43 +67,71 @@ def command(
         OnlyStage | None, typer.Option("--only", help="Run only this stage (ignores what finished before).")
     ] = None,
     state_dir: StateDirOption = None,
+    results_dir: ResultsDirOption = None,
 ) -> None:
-    """Provision, configure and validate a cluster (0 validated, 1 failed, 2 usage/missing tool)."""
+    """Provision, configure and validate a cluster.
+
+    Exit codes: 0 validated, 1 failed or stack locked, 2 usage/missing tool, 3 unreachable, 130 interrupted.
+    """
     from aiinfra_iac.commands._planload import load_plan
 
     err = stderr_console()
     try:
-        from aiinfra_iac.provision import engine
-        from aiinfra_iac.provision.pipeline import Pipeline
-        from aiinfra_iac.provision.providers import provider_for
-        from aiinfra_iac.provision.stages import STAGES
+        with on_interrupt("up"):
+            from aiinfra_iac.deployment.paths import stack_dir, stack_name, usable_state_dir
+            from aiinfra_iac.lifecycle.lock import stack_lock
+            from aiinfra_iac.lifecycle.pipeline import Pipeline
+            from aiinfra_iac.lifecycle.stages import STAGES
+            from aiinfra_iac.lifecycle.up_stages import default_stages
+            from aiinfra_iac.provision import engine
+            from aiinfra_iac.provision.providers import provider_for
 
-        plan = load_plan(file, err)
-        provider = provider_for(plan)
-        stages = (only.value,) if only else STAGES
-        needs_stack = provider.creates_cloud_resources and (
-            "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
-        )
-        if needs_stack:
-            engine.require_pulumi_cli()
-            engine.require_passphrase()
-        state = engine.usable_state_dir(state_dir)
-        confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
-        pipeline = Pipeline(
-            plan,
-            state=state,
-            console=err,
-            engine_factory=lambda p: engine.Engine(
-                p, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False)
-            ),
-        )
-        outcome = pipeline.run(stages, resume=only is None)
+            plan = load_plan(file, err)
+            provider = provider_for(plan)
+            stages = (only.value,) if only else STAGES
+            needs_stack = provider.creates_cloud_resources and (
+                "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
+            )
+            if needs_stack:
+                engine.require_pulumi_cli()
+                engine.require_passphrase()
+            if plan.provider.type == "aws" and ("provision" in stages or "configure" in stages):
+                from aiinfra_iac.provision.aws.node_access import require_access_tools
+
+                require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
+            if plan.provider.type == "aws" and "provision" in stages:
+                from aiinfra_iac.preflight.gate import preflight_gate
+
+                preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
+            state = usable_state_dir(state_dir)
+            confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
+            with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):
+                pipeline = Pipeline(
+                    plan,
+                    state=state,
+                    console=err,
+                    stages=default_stages(
+                        lambda p: engine.Engine(
+                            p, state=state, progress=lambda line: err.out(line.rstrip("\n"), highlight=False)
+                        )
+                    ),
+                    results_dir=results_dir,
+                )
+                outcome = pipeline.run(stages, resume=only is None)
     except AiinfraError as error:
         fail(error)
     if outcome.verdict is not None:
         from aiinfra_iac.validate.reports.table import print_verdict
 
         print_verdict(outcome.verdict, stdout_console())
+    _print_sandbox_pointers(plan, state, file)
+    if outcome.verdict is not None and outcome.verdict.unreachable:  # one line per node, the cause first
+        from aiinfra_iac.errors import NodesUnreachable
+
+        causes = [(c.node, c.detail.removeprefix("unreachable: ")) for c in outcome.verdict.unreachable]
+        lost = NodesUnreachable("validate", causes)
+        err.print(str(lost), markup=False, highlight=False)
+        raise typer.Exit(lost.exit_code)
     if outcome.failed:
         err.print(f"{plan.name} is provisioned and configured but did not pass validation.")
         raise typer.Exit(EXIT_FAILED)
@@ -102,3 +140,15 @@ def command(
     else:
         err.print(f"{plan.name}: {', '.join(outcome.ran)} finished.")
     raise typer.Exit(EXIT_OK)
+
+
+def _print_sandbox_pointers(plan: ClusterPlan, state: Path, file: Path) -> None:
+    """Where to look after ``up`` on a chroot sandbox (status, results, Prometheus, down)."""
+    from aiinfra_iac.provision import sandbox
+    from aiinfra_iac.provision.sandbox_status import where_to_look
+
+    if not sandbox.uses_chroot_sandbox(plan):
+        return
+    err = stderr_console()
+    for line in where_to_look(plan, state, str(file)):
+        err.print(line, highlight=False)

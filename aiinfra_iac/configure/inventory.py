@@ -15,6 +15,14 @@ Everything per pool (rails, GPU→NUMA, role vars) lives once in the pool's grou
 per-host part is a name and at most an address: 10,240 hosts build in milliseconds.
 Secrets (the Slurm munge key) are never written here; the runner passes them as environment
 variables that the roles read with ``lookup('ansible.builtin.env', …)`` under ``no_log``.
+
+Blueprints are untrusted input (docs/security.md): every string written into the inventory file
+goes through :func:`inventory_json`, which marks it ``{"__ansible_unsafe": …}`` so Ansible treats
+it as data and never renders ``{{ … }}`` or ``{% … %}`` in it. Ansible's JSON loader turns that
+marker into an unsafe string (``ansible/_internal/_json/_profiles/_legacy.py`` in ansible-core
+2.19, ``AnsibleJSONDecoder`` before:
+https://docs.ansible.com/ansible/latest/playbook_guide/playbooks_advanced_syntax.html#unsafe-or-raw-strings).
+Mapping keys cannot carry the marker, so a key holding template delimiters is refused instead.
 """
 
 from __future__ import annotations
@@ -23,14 +31,20 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiinfra_iac.ansible_data import UnsafeKeyError, inventory_json, mark_unsafe
 from aiinfra_iac.configure.roles import roles_for_pool
 from aiinfra_iac.configure.rolevars import ROLE_VARS, RoleContext
+from aiinfra_iac.deployment.connect import ansible_vars
+from aiinfra_iac.deployment.model import Chroot, Local, Ssh, Ssm
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 __all__ = [
+    "UnsafeKeyError",
     "build_inventory",
     "configuration_entries",
     "host_address_vars",
+    "inventory_json",
+    "mark_unsafe",
     "role_vars_for_pool",
     "roles_for_pool",
 ]
@@ -108,12 +122,17 @@ def cluster_vars(plan: ClusterPlan) -> dict[str, object]:
     return out
 
 
-def host_address_vars(address: str) -> dict[str, object]:
-    """Host vars for one address.
+NodeAddress = str | Ssh | Ssm | Chroot | Local
+"""A typed access of the deployment record, or (tests, older callers) an address string."""
 
+
+def host_address_vars(address: NodeAddress) -> dict[str, object]:
+    """Host vars for one node: a deployment record access (:mod:`aiinfra_iac.deployment`), or a string
     ``chroot:/path`` (a chroot on this machine), ``local`` (this machine), ``ssh://[user@]host[:port]``,
     or a bare host name / IP address.
     """
+    if not isinstance(address, str):
+        return ansible_vars(address)
     if address.startswith(CHROOT_PREFIX):
         return {
             "ansible_connection": "community.general.chroot",
@@ -132,7 +151,7 @@ def host_address_vars(address: str) -> dict[str, object]:
     return {"ansible_host": address}
 
 
-def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str, Any]:
+def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, NodeAddress] | None) -> dict[str, Any]:
     if not addresses:
         return dict.fromkeys(pool.hosts)
     return {h: (host_address_vars(addresses[h]) if h in addresses else None) for h in pool.hosts}
@@ -140,7 +159,7 @@ def _pool_hosts(pool: PoolPlan, addresses: Mapping[str, str] | None) -> dict[str
 
 def build_inventory(
     plan: ClusterPlan,
-    addresses: Mapping[str, str] | None = None,
+    addresses: Mapping[str, NodeAddress] | None = None,
     storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The inventory of ``plan``.

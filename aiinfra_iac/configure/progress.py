@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aiinfra_iac.terminal import markup
+
 TASK_END_EVENTS = {
     "runner_on_ok": "ok",
     "runner_on_failed": "failed",
@@ -95,7 +97,7 @@ class RunTracker:
                 transient=False,
             )
             for row, total in self._row_totals().items():
-                self._rows[row] = self._progress.add_task(f"{title} {row}", total=total, state="")
+                self._rows[row] = self._progress.add_task(f"{title} {markup(row)}", total=total, state="")
 
     # ------------------------------------------------------------------ rows
 
@@ -233,8 +235,8 @@ class RunTracker:
             rows = [h for h in rows if h.failed or h.unreachable]
         for host in rows:
             table.add_row(
-                host.name,
-                host.pool,
+                markup(host.name),
+                markup(host.pool),
                 str(host.ok),
                 str(host.changed),
                 str(host.failed),

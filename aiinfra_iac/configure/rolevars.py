@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from aiinfra_iac.blueprint.models import RoceSpec
 from aiinfra_iac.catalog.hosts import instance_layout
 from aiinfra_iac.configure.hostlist import compress
+from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 RoleVars = dict[str, object]
@@ -158,6 +159,8 @@ def storage_client_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> 
                 }
                 if storage.mount_options:
                     entry["options"] = storage.mount_options
+                if storage.efa and pool.fabric is not None and pool.fabric.type == "efa":
+                    entry["efa"] = True  # LNet over the node's EFA devices (storage_client lustre_efa.yml)
                 lustre.append(entry)
         elif storage.type == "local-nvme":
             nvme.append(
@@ -201,6 +204,17 @@ MEMORY_RESERVE = 0.05
 slurmd measures drains the node (https://slurm.schedmd.com/slurm.conf.html#OPT_RealMemory)."""
 
 
+# The local chroot sandbox (provider: {type: local, sandbox: chroot}): the one switch the roles
+# derive every sandbox difference from (listed by `aiinfra status`). Each sandbox node offers one CPU
+# and 1 GiB to Slurm, so four nodes fit a 2-core machine; pmix needs a cgroup-confined step.
+SANDBOX_NODE: dict[str, object] = {"cpus": 1, "real_memory": 1024}
+SANDBOX_SLURM_VARS: dict[str, object] = {"slurm_sandbox": True, "slurm_mpi_default": "none"}
+
+
+def _is_chroot_sandbox(plan: ClusterPlan) -> bool:
+    return plan.provider.type == "local" and plan.provider.sandbox == "chroot"
+
+
 def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
     """One node line per compute pool, never bare: the catalog's CPU layout where the instance type
     is known (p4d: 2 sockets x 24 cores x 2 threads), else the facts the role gathers on the pool's
@@ -217,6 +231,8 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
             node["sockets"] = layout.sockets
             node["cores_per_socket"] = layout.cores_per_socket
             node["threads_per_core"] = layout.threads_per_core
+        elif _is_chroot_sandbox(plan):
+            node.update(SANDBOX_NODE)
         else:
             node["facts_host"] = pool.hosts[0]
         if pool.memory_gib and layout is not None:
@@ -273,6 +289,24 @@ def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     ]
 
 
+def slurm_teams(plan: ClusterPlan) -> list[dict[str, object]]:
+    """spec.teams as Slurm accounts/QOS: fair share = guaranteed GPUs, cap = guarantee + borrowing."""
+    teams: list[dict[str, object]] = []
+    for team in plan.teams:
+        gpus = sum(q.gpus for q in team.quotas)
+        unlimited = any(q.borrowing_limit is None for q in team.quotas)
+        borrow = sum(q.borrowing_limit or 0 for q in team.quotas)
+        teams.append(
+            {
+                "name": team.name,
+                "priority": team.priority,
+                "fairshare": max(gpus, 1),
+                "gpu_limit": -1 if unlimited else gpus + borrow,
+            }
+        )
+    return teams
+
+
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
     topology = ctx.once("slurm_topology_switches", lambda: _slurm_topology(plan))
@@ -291,6 +325,8 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_topology": "tree" if topology else "none",
         "slurm_topology_switches": topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
+        "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
+        **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),
         # slurm_munge_key stays empty: the controller generates the key and the role copies it to the
         # other nodes, so no secret ever passes through the inventory.
     }
@@ -333,6 +369,8 @@ def observability_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "observability_gpu_count": pool.gpus_per_node,
         "observability_nvlink": bool(pool.gpu and pool.gpu.nvswitch),
         "observability_fabric_type": fabric.type if fabric else "none",
+        "observability_grafana_dashboards": obs.dashboards == "grafana" and pool.role == "controller",
+        "observability_dashboards_src": str(DASHBOARDS_DIR),
         "observability_fabric_devices": [r.device for r in pool.rails]
         if fabric and fabric.type != "efa"
         else [],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -11,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.ansible_data import UnsafeKeyError, inventory_json
+from aiinfra_iac.childproc import child_env, run_ansible
+from aiinfra_iac.errors import ConfigureError, MissingToolError
 
 ANSIBLE_INSTALL_HINT = (
     "install it with `pip install ansible-core ansible-runner` (or `apt-get install ansible`)"
@@ -48,13 +49,19 @@ def forks_for(host_count: int) -> int:
 
 
 def write_inventory(private_data_dir: Path, inventory: Mapping[str, Any]) -> Path:
-    """Write the inventory as JSON (read by Ansible's yaml plugin), readable by the owner only."""
+    """Write the inventory as JSON (read by Ansible's yaml plugin), readable by the owner only.
+
+    Every string in it is marked unsafe (:func:`~aiinfra_iac.configure.inventory.inventory_json`)."""
     inv_dir = private_data_dir / "inventory"
     inv_dir.mkdir(parents=True, exist_ok=True)
     path = inv_dir / "hosts.json"
+    try:
+        text = inventory_json(inventory)
+    except UnsafeKeyError as error:
+        raise ConfigureError(str(error)) from None
     tmp = path.with_suffix(".json.tmp")
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-        json.dump(inventory, handle, separators=(",", ":"))
+        handle.write(text)
     tmp.replace(path)
     return path
 
@@ -70,14 +77,21 @@ def run_playbook(
     event_handler: Callable[[dict[str, Any]], bool],
     extra_env: Mapping[str, str] | None = None,
 ) -> RunnerOutcome:
-    """One ``ansible-playbook`` run; the caller judges the hosts from the events."""
+    """One ``ansible-playbook`` run; the caller judges the hosts from the events.
+
+    The playbook's environment is an allow-list (:func:`aiinfra_iac.childproc.child_env`): no
+    passphrase or cloud credential reaches ansible-runner's artifacts; those live in
+    ``private_data_dir`` (the state folder), owner-only, the last two runs kept. SIGINT/SIGTERM
+    cancel the run and raise KeyboardInterrupt; the caller's signal handlers are restored.
+    """
     ansible_playbook = find_ansible_playbook()
     try:
-        import ansible_runner
+        import ansible_runner  # noqa: F401
     except ImportError as exc:
         raise MissingToolError("ansible-runner", ANSIBLE_INSTALL_HINT) from exc
 
-    env = {
+    env = child_env()
+    env |= {
         "PATH": f"{ansible_playbook.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "ANSIBLE_ROLES_PATH": str(roles_dir),
         "ANSIBLE_FORKS": str(forks),
@@ -102,8 +116,8 @@ def run_playbook(
     }
     env.update(extra_env or {})
     cmdline = "--check --diff" if check else "--diff"
-    runner = ansible_runner.run(
-        private_data_dir=str(private_data_dir),
+    runner = run_ansible(
+        private_data_dir=private_data_dir,
         project_dir=str(playbook.parent),
         playbook=str(playbook),
         inventory=str(inventory_path),
@@ -112,7 +126,6 @@ def run_playbook(
         cmdline=cmdline,
         event_handler=event_handler,
         quiet=True,
-        rotate_artifacts=5,
     )
     artifact_dir = Path(runner.config.artifact_dir)
     return RunnerOutcome(

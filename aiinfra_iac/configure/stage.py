@@ -16,13 +16,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aiinfra_iac.configure.inventory import CHROOT_PREFIX, build_inventory
+from aiinfra_iac.configure.inventory import CHROOT_PREFIX, NodeAddress, build_inventory
 from aiinfra_iac.configure.progress import HostProgress, RunTracker
 from aiinfra_iac.configure.roles import NOT_CONFIGURED, configures_nodes, roles_for_pool
 from aiinfra_iac.configure.rolevars import unmounted_lustre
 from aiinfra_iac.configure.runner import forks_for, run_playbook, write_inventory
 from aiinfra_iac.configure.taskcount import expected_tasks
-from aiinfra_iac.errors import ConfigureError, UsageError
+from aiinfra_iac.deployment import Chroot, Deployment
+from aiinfra_iac.errors import ConfigureError, NodesUnreachable, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.resources import bundled_path
 
@@ -76,7 +77,7 @@ def default_private_data_dir(plan: ClusterPlan) -> Path:
     return base / plan.name / "configure"
 
 
-def _check_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> None:
+def _check_addresses(plan: ClusterPlan, addresses: Mapping[str, NodeAddress] | None) -> None:
     if plan.provider.type == "local":
         _check_sandbox_addresses(plan, addresses)
         return
@@ -93,10 +94,14 @@ def _check_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> 
         )
 
 
-def _check_sandbox_addresses(plan: ClusterPlan, addresses: Mapping[str, str] | None) -> None:
+def _is_chroot(address: NodeAddress | None) -> bool:
+    return isinstance(address, Chroot) or (isinstance(address, str) and address.startswith(CHROOT_PREFIX))
+
+
+def _check_sandbox_addresses(plan: ClusterPlan, addresses: Mapping[str, NodeAddress] | None) -> None:
     """A local sandbox is only ever configured through chroot addresses, never this machine itself."""
     given = addresses or {}
-    wrong = [h for p in plan.pools for h in p.hosts if not given.get(h, "").startswith(CHROOT_PREFIX)]
+    wrong = [h for p in plan.pools for h in p.hosts if not _is_chroot(given.get(h))]
     if wrong:
         raise UsageError(
             f"local sandbox node(s) {', '.join(wrong[:5])} have no chroot address: configure never retunes "
@@ -109,9 +114,10 @@ def run_configure(
     *,
     check: bool = False,
     console: Console,
-    addresses: Mapping[str, str] | None = None,
+    addresses: Mapping[str, NodeAddress] | None = None,
     private_data_dir: Path | None = None,
     storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
+    deployment: Deployment | None = None,
 ) -> ConfigureResult:
     """Configure every node of ``plan`` (``check=True``: check + diff mode, nothing changed).
 
@@ -120,8 +126,13 @@ def run_configure(
     ``storage_endpoints``: fsx-lustre name → ``{"dnsName", "mountName"}`` provision outputs.
     ``private_data_dir``: ansible-runner's directory (inventory, artifacts); default
     ``$AIINFRA_STATE_DIR/<cluster>/configure``.
+    ``deployment``: the deployment record; when given, its node accesses and storage endpoints
+    replace ``addresses`` and ``storage_endpoints``.
     """
     started = time.monotonic()
+    if deployment is not None:
+        addresses = deployment.access_by_node()
+        storage_endpoints = endpoints_of(deployment)
     if not configures_nodes(plan):
         reason = f"provider {plan.provider.type}: {NOT_CONFIGURED[plan.provider.type]}"
         return ConfigureResult(check=check, hosts={}, seconds=0.0, artifact_dir=None, skipped_reason=reason)
@@ -133,6 +144,7 @@ def run_configure(
     playbook = roles_dir / PLAYBOOK
     pdd = (private_data_dir or default_private_data_dir(plan)).resolve()
     pdd.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pdd.chmod(0o700)  # an existing folder is narrowed too: it holds the inventory and run logs
     inventory_path = write_inventory(pdd, build_inventory(plan, addresses, storage_endpoints))
     for name in unmounted_lustre(plan, storage_endpoints or {}):
         console.print(
@@ -160,7 +172,13 @@ def run_configure(
     result = _result(
         tracker, check=check, seconds=time.monotonic() - started, artifact_dir=outcome.artifact_dir
     )
-    if result.failed_hosts or result.unreachable_hosts:
+    if result.unreachable_hosts:
+        raise NodesUnreachable(
+            "configure",
+            [(h.name, _cause(h)) for h in tracker.hosts.values() if h.unreachable],
+            hint=f"run log: {outcome.artifact_dir / 'stdout'}",
+        )
+    if result.failed_hosts:
         raise ConfigureError(_failure_message(tracker.hosts, outcome.artifact_dir))
     if outcome.rc != 0 or not tracker.recap_seen:
         raise ConfigureError(
@@ -168,6 +186,15 @@ def run_configure(
             f"see {outcome.artifact_dir / 'stdout'}"
         )
     return result
+
+
+def endpoints_of(deployment: Deployment) -> dict[str, dict[str, str]]:
+    """fsx-lustre name -> ``{"dnsName", "mountName"}`` (what the storage role vars take)."""
+    return {
+        s.name: {"dnsName": s.dns_name or "", "mountName": s.mount_name or ""}
+        for s in deployment.storage
+        if s.type == "fsx-lustre" and s.mountable
+    }
 
 
 def _result(tracker: RunTracker, *, check: bool, seconds: float, artifact_dir: Path) -> ConfigureResult:
@@ -188,6 +215,12 @@ def _result(tracker: RunTracker, *, check: bool, seconds: float, artifact_dir: P
     return ConfigureResult(
         check=check, hosts=hosts, seconds=seconds, artifact_dir=artifact_dir, changed_hosts=changed
     )
+
+
+def _cause(host: HostProgress) -> str:
+    if not host.failures:
+        return "unreachable"
+    return " ".join(host.failures[-1][1].split())[:300] or "unreachable"
 
 
 def _failure_message(hosts: Mapping[str, HostProgress], artifact_dir: Path) -> str:

@@ -112,7 +112,13 @@ def _rdma_checks(pool: PoolPlan, validation: Validation) -> list[ValidationCheck
             expected, source = value, f"catalog: {why}"
         else:
             expected, source = float(validation.rdma.min_gbps), "blueprint"
-        params: Params = {"device": rail.device, "linkGbps": rail.link_gbps, "numaNode": rail.numa_node}
+        params: Params = {
+            "device": rail.device,
+            "linkGbps": rail.link_gbps,
+            "numaNode": rail.numa_node,
+            # ib_write_bw -a sweeps to perftest's MAX_SIZE (8388608, src/perftest_parameters.h)
+            "maxBytes": "8M",
+        }
         if fabric.roce is not None and fabric.roce.gid_index is not None:
             params["gidIndex"] = fabric.roce.gid_index
         checks.append(_check(pool, "rdma", rail.device, "node", params, source, expected, "Gb/s"))

@@ -21,6 +21,7 @@ from aiinfra_iac.blueprint.models import (
     Scheduler,
     Storage,
     Taint,
+    TeamQuota,
     Tuning,
     ValidationRules,
 )
@@ -114,6 +115,8 @@ class PoolPlan(PlanModel):
     """Instance-store NVMe per node (aws, from the catalog); 0 where none or unknown."""
     cost_note: str = ""
     """How ``hourly_usd_per_node`` was estimated (on-demand list price, spot/capacity-block caveats)."""
+    root_volume_gib: int | None = None
+    """aws: root EBS volume size from the blueprint; None: the provider's default."""
 
     @property
     def gpus_per_node(self) -> int:
@@ -148,12 +151,24 @@ class Summary(PlanModel):
     estimated_hourly_usd: float
 
 
+class TeamPlan(PlanModel):
+    """A team with its defaults filled in: namespace and cohort are always set here."""
+
+    name: str
+    namespace: str
+    cohort: str
+    priority: int
+    quotas: tuple[TeamQuota, ...]
+
+
 class ClusterPlan(PlanModel):
     """The whole cluster, resolved; the single input of provision, configure and validate."""
 
     name: str
     team: str | None
     labels: dict[str, str]
+    stack: str | None = None
+    """``metadata.stack``: an explicit Pulumi stack name (see ``deployment.paths.stack_name``)."""
     source_files: tuple[str, ...]
     """The blueprint file and every base it extends, in merge order."""
     provider: Provider
@@ -168,6 +183,8 @@ class ClusterPlan(PlanModel):
     validation: tuple[ValidationCheckPlan, ...]
     rules: ValidationRules
     summary: Summary
+    teams: tuple[TeamPlan, ...] = ()
+    """Teams and their GPU quotas (Kueue queues on Kubernetes, accounts/QOS on Slurm)."""
 
     def pool(self, name: str) -> PoolPlan:
         for pool in self.pools:

@@ -25,6 +25,7 @@ from aiinfra_iac.plan.model import (
     PoolPlan,
     Rail,
     Summary,
+    TeamPlan,
 )
 from aiinfra_iac.plan.nccl_env import nccl_env
 from aiinfra_iac.plan.rails import default_gpu_numa, default_numa_nodes, efa_rails, hca_rails, spread_cards
@@ -169,6 +170,7 @@ class _Resolver:
             network_interfaces=self.interfaces(instance, fabric),
             local_nvme_gib=instance.local_nvme_gib if instance else 0,
             cost_note=cost.note,
+            root_volume_gib=pool.root_volume_gib,
         )
 
     @staticmethod
@@ -214,6 +216,7 @@ class _Resolver:
             name=self.blueprint.metadata.name,
             team=self.blueprint.metadata.team,
             labels=dict(self.blueprint.metadata.labels),
+            stack=self.blueprint.metadata.stack,
             source_files=tuple(source_files),
             provider=self.spec.provider,
             scheduler=self.spec.scheduler,
@@ -230,6 +233,16 @@ class _Resolver:
                 nodes=sum(p.count for p in pools),
                 gpus=sum(p.count * p.gpus_per_node for p in pools),
                 estimated_hourly_usd=total_hourly([(p.hourly_usd_per_node, p.count) for p in pools]),
+            ),
+            teams=tuple(
+                TeamPlan(
+                    name=t.name,
+                    namespace=t.namespace or t.name,
+                    cohort=t.cohort or self.blueprint.metadata.name,
+                    priority=t.priority,
+                    quotas=tuple(t.quotas),
+                )
+                for t in self.spec.teams
             ),
         )
 

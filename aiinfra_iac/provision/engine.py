@@ -1,9 +1,16 @@
 """Run a plan's Pulumi program for real through the Automation API.
 
-* one stack per blueprint, named ``<metadata.name>``, in project ``aiinfra``;
+* one stack per blueprint and target, named by :func:`aiinfra_iac.deployment.paths.stack_name`
+  (``metadata.stack``, else the name plus AWS profile/region or the Kubernetes context), in
+  project ``aiinfra``;
 * a local file backend by default: ``~/.aiinfra/state`` (``AIINFRA_STATE_DIR`` or
   ``--state-dir`` override), its files made owner-only (0600, folders 0700) after every
   operation because they hold resource IDs and encrypted secrets;
+* refresh before every preview, update and destroy, so drift made outside Pulumi shows;
+* recovery after an interrupted run (:meth:`Engine.recover`): the stale Pulumi lock is removed,
+  pending operations are cleared from the state (export, edit, import) and the stack refreshed —
+  the caller holds the stack's own lock (:mod:`aiinfra_iac.lifecycle.lock`), so no other run of
+  this toolkit can be using the stack;
 * the passphrase secrets provider (``PULUMI_CONFIG_PASSPHRASE`` or ``_FILE``);
 * progress streamed line by line to stderr (``on_output``), so stdout stays clean.
 
@@ -16,17 +23,24 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiinfra_iac.deployment.paths import (
+    DEFAULT_STATE_DIR,
+    STATE_ENV,
+    stack_name,
+    state_dir,
+    usable_state_dir,
+)
 from aiinfra_iac.errors import MissingToolError, ProvisionError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.common import retained_storage
 
+__all__ = ["DEFAULT_STATE_DIR", "STATE_ENV", "state_dir", "usable_state_dir"]
+
 PROJECT = "aiinfra"
-STATE_ENV = "AIINFRA_STATE_DIR"
-DEFAULT_STATE_DIR = Path("~/.aiinfra/state")
 PASSPHRASE_ENVS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 INSTALL_HINT = (
     "install it with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/)"
@@ -49,35 +63,6 @@ def require_pulumi_cli() -> str:
     if cli is None:
         raise MissingToolError("the Pulumi CLI (pulumi)", INSTALL_HINT + ", then run the command again")
     return cli
-
-
-def state_dir(override: str | Path | None = None) -> Path:
-    """Where stacks and stage records live: flag, then ``AIINFRA_STATE_DIR``, then ``~/.aiinfra/state``."""
-    chosen = Path(override) if override else Path(os.environ.get(STATE_ENV) or DEFAULT_STATE_DIR)
-    return chosen.expanduser().resolve()
-
-
-def usable_state_dir(override: str | Path | None = None) -> Path:
-    """:func:`state_dir`, created if missing; a path that cannot be a folder is a usage error (exit 2).
-
-    Called before any stage runs, so ``--state-dir /etc/passwd`` stops with one sentence
-    instead of a traceback after provisioning.
-    """
-    path = state_dir(override)
-    try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as error:
-        reason = "it is a file, not a folder" if path.exists() else error.strerror or str(error)
-        raise UsageError(
-            f"cannot use {path} as the state folder ({reason}): pass --state-dir or set {STATE_ENV} "
-            "to a folder you can write"
-        ) from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"cannot use {path} as the state folder (not writable): pass --state-dir or set {STATE_ENV} "
-            "to a folder you can write"
-        )
-    return path
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -122,6 +107,39 @@ class ChangeSummary:
         return ", ".join(parts) if parts else "no changes"
 
 
+@dataclass
+class Recovery:
+    """What :meth:`Engine.recover` found and did."""
+
+    stale_locks: list[Path] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    refreshed: bool = False
+
+    @property
+    def did_something(self) -> bool:
+        return bool(self.stale_locks or self.pending)
+
+    def lines(self, stack: str) -> list[str]:
+        out = []
+        if self.stale_locks:
+            out.append(f"recovery: removed {len(self.stale_locks)} stale Pulumi lock(s) of stack {stack}")
+        if self.pending:
+            shown = "; ".join(self.pending[:10]) + (
+                f" and {len(self.pending) - 10} more" if len(self.pending) > 10 else ""
+            )
+            out.append(
+                f"recovery: cleared {len(self.pending)} pending operation(s) left by an interrupted run "
+                f"({shown}), then refreshed the stack from the cloud"
+            )
+        return out
+
+
+def _describe_pending(op: Mapping[str, Any]) -> str:
+    resource = op.get("resource") or {}
+    name = str(resource.get("urn", "?")).rsplit("::", 1)[-1]
+    return f"{op.get('type', '?')} {resource.get('type', '?')} {name}"
+
+
 def _counts(raw: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(op, "value", op)): int(n) for op, n in (raw or {}).items()}
 
@@ -145,7 +163,7 @@ class Engine:
 
     @property
     def stack_name(self) -> str:
-        return self.plan.name
+        return stack_name(self.plan)
 
     def _stack(self) -> Any:
         from pulumi import automation as auto
@@ -200,24 +218,90 @@ class Engine:
         return {name: getattr(value, "value", value) for name, value in dict(found).items()}
 
     def preview(self) -> ChangeSummary:
-        result = self._run("preview", lambda s: s.preview(on_output=self.progress, diff=True))
+        """Refresh, then preview: the changes an ``up`` would make, drift included."""
+        result = self._run("preview", lambda s: s.preview(on_output=self.progress, diff=True, refresh=True))
         return ChangeSummary("preview", _counts(result.change_summary))
 
     def up(self) -> ChangeSummary:
-        result = self._run("up", lambda s: s.up(on_output=self.progress))
+        """Recover what an interrupted run left, refresh, then update."""
+        self.recover()
+        result = self._run("up", lambda s: s.up(on_output=self.progress, refresh=True))
         return ChangeSummary("up", _counts(result.summary.resource_changes))
 
     def refresh(self) -> ChangeSummary:
         result = self._run("refresh", lambda s: s.refresh(on_output=self.progress))
         return ChangeSummary("refresh", _counts(result.summary.resource_changes))
 
-    def destroy(self) -> tuple[ChangeSummary, list[str]]:
-        """Destroy everything but protected (``retain: true``) storage; returns what was kept."""
-        kept = retained_storage(self.plan)
+    def recover(self) -> Recovery:
+        """Undo what a killed run left behind: its Pulumi lock and its pending operations.
+
+        Pending operations are resources Pulumi started to create, update or delete when the run
+        died; the next update refuses to run until they are cleared. They are removed from the
+        state (export → edit → import, what ``pulumi stack export/import`` does by hand) and a
+        refresh then reads what really exists. Each step is reported on the progress stream.
+        """
+        recovery = Recovery(stale_locks=self._remove_stale_locks())
+        exported = self._run("stack export", lambda s: s.export_stack())
+        state = dict(exported.deployment or {})
+        pending = list(state.get("pending_operations") or [])
+        if pending:
+            recovery.pending = [_describe_pending(op) for op in pending]
+            state["pending_operations"] = []
+            exported.deployment = state
+            self._run("stack import", lambda s: s.import_stack(exported))
+            self._run("refresh", lambda s: s.refresh(on_output=self.progress))
+            recovery.refreshed = True
+        for line in recovery.lines(self.stack_name):
+            self.progress(line)
+        return recovery
+
+    def _remove_stale_locks(self) -> list[Path]:
+        """Pulumi's own lock files of this stack (file backend); stale because we hold the stack lock."""
+        root = self.state / ".pulumi" / "locks"
+        if not root.is_dir():
+            return []
+        stale = [p for p in root.rglob("*.json") if p.parent.name == self.stack_name]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
+    def remaining(self) -> list[tuple[str, str, bool]]:
+        """(type, name, protected) of every resource still in the stack (providers left out)."""
+        exported = self._run("stack export", lambda s: s.export_stack())
+        found = []
+        for res in (exported.deployment or {}).get("resources") or []:
+            kind = str(res.get("type", ""))
+            if kind.startswith("pulumi:providers:") or kind == "pulumi:pulumi:Stack":
+                continue
+            name = str(res.get("urn", "")).rsplit("::", 1)[-1]
+            found.append((kind, name, bool(res.get("protect"))))
+        return found
+
+    def destroy(self, *, purge_retained: bool = False) -> tuple[ChangeSummary, list[str]]:
+        """Destroy everything but protected (``retain: true``) storage; returns what was kept.
+
+        ``purge_retained``: first lift ``protect`` and ``retainOnDelete`` from every resource in
+        the state, so the retained storage is deleted too (the caller asked for a typed confirmation).
+        """
+        kept = [] if purge_retained else retained_storage(self.plan)
+        if purge_retained:
+            self._unprotect_all()
         result = self._run(
-            "destroy", lambda s: s.destroy(on_output=self.progress, exclude_protected=bool(kept))
+            "destroy",
+            lambda s: s.destroy(on_output=self.progress, exclude_protected=bool(kept), refresh=True),
         )
         return ChangeSummary("destroy", _counts(result.summary.resource_changes)), kept
+
+    def _unprotect_all(self) -> None:
+        exported = self._run("stack export", lambda s: s.export_stack())
+        state = dict(exported.deployment or {})
+        resources = [dict(r) for r in state.get("resources") or []]
+        for res in resources:
+            res["protect"] = False
+            res.pop("retainOnDelete", None)
+        state["resources"] = resources
+        exported.deployment = state
+        self._run("stack import", lambda s: s.import_stack(exported))
 
 
 def _last_lines(error: Exception, lines: int = 6) -> str:

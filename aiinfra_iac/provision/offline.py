@@ -38,6 +38,8 @@ MOCK_INVOKES: dict[str, dict[str, Any]] = {
         "publicIps": [],
         "ipv6Addresses": [],
     },
+    # public SSM parameters (the pinned EKS AMI release) are read from AWS at `up`
+    "aws:ssm/getParameter:getParameter": {"value": "resolved-at-up-from-ssm", "type": "String"},
 }
 
 _LOCK = threading.Lock()

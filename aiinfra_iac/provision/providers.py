@@ -16,6 +16,10 @@ from aiinfra_iac.provision.sandbox import SUITE as SANDBOX_SUITE
 
 ADDRESSES_OUTPUT = "addresses"
 STORAGE_ENDPOINTS_OUTPUT = "storageEndpoints"
+INSTANCE_IDS_OUTPUT = "instanceIds"
+"""aws: node name -> EC2 instance ID (the SSM target); see provision.aws.access.node_records."""
+NODE_ACCESS_OUTPUT = "nodeAccess"
+"""aws: {method: ssm|ssh, region, profile, bastion}: how configure reaches the nodes."""
 """fsx-lustre name -> {dnsName, mountName}: what the configure stage mounts."""
 
 
@@ -47,6 +51,8 @@ class AwsProvider:
         # node name -> private IP, read by ``up`` for the configure stage's inventory
         pulumi.export(ADDRESSES_OUTPUT, cluster.addresses)
         pulumi.export(STORAGE_ENDPOINTS_OUTPUT, cluster.lustre_endpoints)
+        pulumi.export(INSTANCE_IDS_OUTPUT, cluster.instance_ids)
+        pulumi.export(NODE_ACCESS_OUTPUT, cluster.node_access)
 
     def describe(self, plan: ClusterPlan) -> str:
         where = plan.provider.availability_zone or plan.provider.region or "AWS"

@@ -24,9 +24,9 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from aiinfra_iac.configure.inventory import CHROOT_PREFIX
 from aiinfra_iac.errors import AiinfraError, MissingToolError, UsageError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision import sandbox_images
@@ -36,7 +36,12 @@ SUITE = "bookworm"
 MIRROR = os.environ.get("AIINFRA_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # systemd, procps and kmod as on a real node: roles enable units offline, ship sysctl.d and modules-load.d.
 BASE_PACKAGES = ("python3-minimal", "python3-apt", "ca-certificates", "gnupg", "systemd", "procps", "kmod")
+CHROOT_PREFIX = "chroot:"  # the configure inventory's chroot address form
 SANDBOX_DIR = "sandbox"
+NODE_MARKER = "etc/aiinfra-sandbox-node"
+"""Written last into a node root before it is renamed into place: its presence means complete."""
+PARTIAL_INFIX = ".partial-"
+TRASH_PREFIX = ".trash-"
 INSTALL_HINT = "apt-get install debootstrap and run as root"
 
 # The texts below are hashed into the image tag: changing one rebuilds the cached image.
@@ -159,9 +164,23 @@ def run_tool(cmd: list[str], *, what: str, env: Mapping[str, str] | None = None)
 
 
 def extract(tarball: Path, root: Path) -> None:
-    """Extract the image into ``root`` (created; must not hold a node yet)."""
-    root.mkdir(parents=True)
-    run_tool(["tar", "--numeric-owner", "-C", str(root), "-xf", str(tarball)], what=f"extract {root}")
+    """Extract the image so that ``root`` appears complete or not at all.
+
+    The tarball goes into a hidden temporary folder beside ``root`` (``.<node>.partial-*``), the node
+    marker is written last and the folder is renamed to ``root`` in one step: a run killed midway
+    leaves only the temporary folder, which :func:`create_nodes` removes on its next call.
+    """
+    root.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{root.name}{PARTIAL_INFIX}", dir=root.parent))
+    try:
+        run_tool(["tar", "--numeric-owner", "-C", str(work), "-xf", str(tarball)], what=f"extract {root}")
+        marker = work / NODE_MARKER
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{tarball.name}\n")
+        os.rename(work, root)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
 # --------------------------------------------------------------------------- sandbox nodes
@@ -198,24 +217,93 @@ def chroot_addresses(plan: ClusterPlan, state: Path) -> dict[str, str]:
 
 
 def is_node_root(root: Path) -> bool:
-    """Whether ``root`` holds an extracted image (its python3 is the Ansible interpreter)."""
-    return (root / "usr/bin/python3").exists()
+    """Whether ``root`` holds a completely extracted image: the marker :func:`extract` writes last."""
+    return (root / NODE_MARKER).is_file() and (root / "usr/bin/python3").exists()
 
 
-def create_nodes(plan: ClusterPlan, state: Path) -> tuple[list[str], list[str]]:
-    """Extract the base image for every node without a root; (created, already present) node names."""
+@dataclass(frozen=True)
+class NodeChanges:
+    """What :func:`create_nodes` did, node names in plan order (removed: sorted)."""
+
+    created: list[str]
+    present: list[str]
+    removed: list[str]
+
+
+def create_nodes(plan: ClusterPlan, state: Path) -> NodeChanges:
+    """Bring the node roots in line with the plan: extract the missing ones, remove the extra ones.
+
+    Runs under the sandbox lock (two ``up`` of one stack wait for each other instead of racing), and
+    first clears what a killed run left behind (``.partial-*`` folders, roots without the marker).
+    A node no pool has any more (a pool shrunk from 2 to 1) is removed, unless something is mounted
+    below it.
+    """
     require_tools()
     roots = node_roots(plan, state)
-    missing = {host: root for host, root in roots.items() if not is_node_root(root)}
-    if not missing:
-        return [], list(roots)
-    image = plan.provider.image or sandbox_images.DEFAULT_IMAGE
-    tarball = base_tarball() if image == sandbox_images.DEFAULT_IMAGE else sandbox_images.tarball(image)
-    for root in missing.values():
-        if root.exists():  # an extraction that was cut short
-            shutil.rmtree(root)
-        extract(tarball, root)
-    return list(missing), [h for h in roots if h not in missing]
+    base = sandbox_dir(plan, state)
+    try:
+        with sandbox_lock(plan, state):
+            _clear_leftovers(base)
+            removed = _remove_extra_nodes(base, set(roots))
+            missing = {host: root for host, root in roots.items() if not is_node_root(root)}
+            if missing:
+                image = plan.provider.image or sandbox_images.DEFAULT_IMAGE
+                default = image == sandbox_images.DEFAULT_IMAGE
+                tarball = base_tarball() if default else sandbox_images.tarball(image)
+                for root in missing.values():
+                    if root.exists():  # written by a version without the marker, or damaged
+                        _discard(root)
+                    extract(tarball, root)
+    except OSError as error:
+        what = f"{error.strerror or error} ({error.filename})"
+        raise AiinfraError(f"sandbox nodes under {base}: {what}") from error
+    return NodeChanges(list(missing), [h for h in roots if h not in missing], removed)
+
+
+@contextmanager
+def sandbox_lock(plan: ClusterPlan, state: Path) -> Iterator[None]:
+    """Exclusive lock of one sandbox (``<state>/<cluster>/.sandbox.lock``), held across changes to it."""
+    lock = state / plan.name / ".sandbox.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(lock):
+        yield
+
+
+def _clear_leftovers(base: Path) -> None:
+    if not base.is_dir():
+        return
+    for child in base.iterdir():
+        leftover = PARTIAL_INFIX in child.name or child.name.startswith(TRASH_PREFIX)
+        if child.name.startswith(".") and leftover:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _remove_extra_nodes(base: Path, wanted: set[str]) -> list[str]:
+    if not base.is_dir():
+        return []
+    extra = sorted(c for c in node_folders(base) if c.name not in wanted)
+    for root in extra:
+        mounted = mounts_below(root)
+        if mounted:
+            raise AiinfraError(
+                f"cannot remove sandbox node {root.name}: {mounted[0]} is mounted; unmount it first"
+            )
+        _discard(root)
+    return [root.name for root in extra]
+
+
+def node_folders(base: Path) -> list[Path]:
+    """The node folders below the sandbox folder (hidden ones are partial extractions or run state)."""
+    if not base.is_dir():
+        return []
+    return [c for c in base.iterdir() if c.is_dir() and not c.name.startswith(".")]
+
+
+def _discard(root: Path) -> None:
+    """Rename ``root`` out of the way at once, then delete it (a kill midway leaves only trash)."""
+    trash = root.with_name(f"{TRASH_PREFIX}{root.name}-{os.getpid()}")
+    os.rename(root, trash)
+    shutil.rmtree(trash)
 
 
 def require_nodes(plan: ClusterPlan, state: Path) -> None:
@@ -234,11 +322,12 @@ def configure_addresses(plan: ClusterPlan, state: Path) -> dict[str, str]:
     return chroot_addresses(plan, state)
 
 
-def remove_nodes(plan: ClusterPlan, state: Path) -> list[Path]:
-    """Remove every node root (and the sandbox folder); the roots that were there.
+def remove_nodes(plan: ClusterPlan, state: Path) -> list[str]:
+    """Remove every node root and the sandbox folder; the names of the node roots that were there.
 
-    Refuses (:class:`AiinfraError`) when something is still mounted below the sandbox folder, so a
-    bind-mounted host path is never deleted through it.
+    Every complete or partial node folder below the sandbox folder counts, also nodes the plan no
+    longer has. Refuses (:class:`AiinfraError`) when something is still mounted below the sandbox
+    folder, so a bind-mounted host path is never deleted through it.
     """
     base = sandbox_dir(plan, state)
     if not base.exists():
@@ -249,7 +338,7 @@ def remove_nodes(plan: ClusterPlan, state: Path) -> list[Path]:
             f"cannot remove the sandbox: {len(mounted)} mount(s) below {base} ({mounted[0]}); "
             "unmount them first"
         )
-    removed = [root for root in node_roots(plan, state).values() if root.exists()]
+    removed = sorted(c.name for c in node_folders(base))
     shutil.rmtree(base)
     return removed
 

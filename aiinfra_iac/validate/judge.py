@@ -1,20 +1,25 @@
 """``judge(plan, results_dir) -> Verdict``: read the results layout, apply the rules.
 
 Every check of the plan is judged on every node of its pool (``scope: node``) or once for the
-pool (``scope: pool``, from ``_cluster/``). A missing or unreadable file is a failed check for
-that node, never an exception. Large trees are parsed in worker processes.
+pool (``scope: pool``, from ``_cluster/``). A missing, unreadable (FIFO, device, link out of the
+folder) or oversized file is a failed check for that node, never an exception (:mod:`.safe_read`).
+Large trees are parsed in worker processes.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
-from aiinfra_iac.validate import layout
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate import layout, provenance, snapshot, unreachable
+from aiinfra_iac.validate.kinds import kind_of
 from aiinfra_iac.validate.rules.common import Target, read_result
 from aiinfra_iac.validate.rules.outliers import mark_outliers
+from aiinfra_iac.validate.snapshot import Snapshot
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
 PARALLEL_ABOVE = 400
@@ -52,78 +57,138 @@ def _targets(plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, .
     out: list[Target] = []
     for check in plan.validation:
         pool = plan.pool(check.pool)
-        if check.scope == "pool":
-            path = layout.check_path(plan, results_dir, check, layout.CLUSTER_DIR)
-            out.append(Target(check, layout.CLUSTER_DIR, path))
-            continue
-        for node in nodes.get(check.pool, ()):
-            if check.kind == "rdma":
-                for device in layout.rdma_devices(check, pool):
-                    path = results_dir / node / layout.rdma_file(device)
-                    # one plan check per rail names its device in the id already
-                    suffix = "" if "device" in check.params else device
-                    out.append(Target(check, node, path, suffix=suffix))
-            else:
-                out.append(Target(check, node, layout.check_path(plan, results_dir, check, node)))
+        kind = kind_of(check.kind)
+        where = (layout.CLUSTER_DIR,) if check.scope == "pool" else nodes.get(check.pool, ())
+        for node in where:
+            out.extend(
+                Target(check, node, path, suffix=suffix, root=results_dir)
+                for path, suffix in kind.files(plan, results_dir, check, pool, node)
+            )
     return out
+
+
+Judged = tuple[CheckResult, dict[str, object], float]
+"""A result, the facts its output gave (provenance) and the seconds to credit it in JUnit."""
 
 
 def judge_target(plan: ClusterPlan, target: Target) -> CheckResult:
     """Parse one result file and apply its kind's rule."""
+    return _judge_one(plan, target)[0]
+
+
+def _judge_one(plan: ClusterPlan, target: Target) -> Judged:
+    started = time.perf_counter()
     text = read_result(target)
     if isinstance(text, CheckResult):
-        return text
+        return text, {}, 0.0
     try:
-        return _apply(plan, plan.pool(target.check.pool), target, text)
+        kind = kind_of(target.check.kind)
+        parsed = kind.parse(text, target.check)
+        result = kind.judge(plan, target, parsed)
+        facts, seconds = kind.facts(parsed), kind.duration(parsed)
     except Exception as error:  # a parser or rule bug must not hide the other results
-        return target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
+        failed = target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
+        return failed, {}, time.perf_counter() - started
+    return result, facts, seconds if seconds is not None else time.perf_counter() - started
 
 
-def _apply(plan: ClusterPlan, pool: PoolPlan, target: Target, text: str) -> CheckResult:
-    check = target.check
-    if check.kind == "gpu_burn":
-        from aiinfra_iac.validate.parsers.gpu_burn import parse_gpu_burn
-        from aiinfra_iac.validate.rules.gpu_burn import judge_gpu_burn
-
-        expected = int(check.params.get("gpus", pool.gpus_per_node))
-        return judge_gpu_burn(target, parse_gpu_burn(text), expected, pool)
-    if check.kind == "dcgm":
-        from aiinfra_iac.validate.parsers.dcgm import parse_dcgm_diag
-        from aiinfra_iac.validate.rules.dcgm import judge_dcgm
-
-        return judge_dcgm(target, parse_dcgm_diag(text))
-    if check.kind == "rdma":
-        from aiinfra_iac.validate.parsers.perftest import parse_perftest
-        from aiinfra_iac.validate.rules.rdma import judge_rdma
-
-        return judge_rdma(target, parse_perftest(text), plan.rules)
-    from aiinfra_iac.validate.parsers.nccl import parse_nccl_tests
-    from aiinfra_iac.validate.rules.nccl import judge_nccl
-
-    run = parse_nccl_tests(text, collective=layout.collective_of(check))
-    per_node = int(check.params.get("gpus", pool.gpus_per_node))
-    ranks = per_node * (pool.count if check.scope == "pool" else 1)
-    return judge_nccl(target, run, pool, plan.rules, expected_ranks=ranks)
+def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[Judged]:
+    return [_judge_one(plan, t) for t in chunk]
 
 
-def _judge_chunk(plan: ClusterPlan, chunk: list[Target]) -> list[CheckResult]:
-    return [judge_target(plan, t) for t in chunk]
+def _split_unreachable(
+    results_dir: Path, nodes: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], list[CheckResult]]:
+    """Nodes with an ``unreachable.json`` marker become one result each and are not judged further."""
+    reached: dict[str, tuple[str, ...]] = {}
+    lost: list[CheckResult] = []
+    for pool, hosts in nodes.items():
+        keep: list[str] = []
+        for host in hosts:
+            cause = unreachable.cause_of(results_dir, host)
+            if cause is None:
+                keep.append(host)
+            else:
+                lost.append(unreachable.result(host, pool, cause))
+        reached[pool] = tuple(keep)
+    return reached, lost
 
 
-def judge(plan: ClusterPlan, results_dir: Path, *, workers: int | None = None) -> Verdict:
-    """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees."""
+def judge(
+    plan: ClusterPlan,
+    results_dir: Path,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Verdict:
+    """Judge ``results_dir`` against ``plan``; ``workers`` defaults to the CPU count for large trees;
+    ``progress(done, total)`` is called as results are judged."""
     nodes, unknown = layout.scan(plan, results_dir)
+    nodes, lost = _split_unreachable(results_dir, nodes)
+    snapshots = _snapshots(plan, results_dir, nodes)
     todo = _targets(plan, results_dir, nodes)
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) > PARALLEL_ABOVE:
         size = -(-len(todo) // (jobs * 4))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         with ProcessPoolExecutor(max_workers=jobs) as executor:
-            results = [r for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks) for r in part]
+            done = []
+            for part in executor.map(_judge_chunk, [plan] * len(chunks), chunks):
+                done.extend(part)
+                if progress is not None:
+                    progress(len(done), len(todo))
     else:
-        results = _judge_chunk(plan, todo)
+        done = []
+        for start in range(0, len(todo), 64):
+            done.extend(_judge_chunk(plan, todo[start : start + 64]))
+            if progress is not None:
+                progress(len(done), len(todo))
+    results = [r for r, _f, _s in done]
+    facts: dict[str, dict[str, object]] = {}
+    for result, found, _seconds in done:
+        provenance.merge(facts, result.node, found)
+    for node, snap in snapshots.items():
+        provenance.merge(facts, node, snapshot_facts(snap))
     cpu_burns = frozenset(
         c.id for c in plan.validation if c.kind == "gpu_burn" and plan.pool(c.pool).gpu is None
     )
     judged = mark_outliers(results, plan.rules, skip=cpu_burns)
-    return Verdict(cluster=plan.name, checks=(*judged, *unknown_dir_results(plan, unknown)))
+    drift = [
+        snapshot.result(plan, plan.pool(pool), node, snap)
+        for node, (pool, snap) in _with_pool(nodes, snapshots)
+    ]
+    return Verdict(
+        cluster=plan.name,
+        checks=(*lost, *drift, *judged, *unknown_dir_results(plan, unknown)),
+        provenance=provenance.build(plan, results_dir, facts),
+        durations={r.id: round(seconds, 3) for r, _f, seconds in done},
+    )
+
+
+def _snapshots(
+    plan: ClusterPlan, results_dir: Path, nodes: dict[str, tuple[str, ...]]
+) -> dict[str, Snapshot]:
+    found: dict[str, Snapshot] = {}
+    for hosts in nodes.values():
+        for host in hosts:
+            snap = snapshot.read_snapshot(results_dir, host)
+            if snap is not None:
+                found[host] = snap
+    return found
+
+
+def _with_pool(
+    nodes: dict[str, tuple[str, ...]], snapshots: dict[str, Snapshot]
+) -> list[tuple[str, tuple[str, Snapshot]]]:
+    return [(h, (pool, snapshots[h])) for pool, hosts in nodes.items() for h in hosts if h in snapshots]
+
+
+def snapshot_facts(snap: Snapshot) -> dict[str, object]:
+    """Provenance from a node snapshot: driver, CUDA, NCCL, GPUs and HCAs."""
+    return {
+        "driver": snap.driver or "",
+        "cuda": snap.cuda or "",
+        "nccl": snap.nccl or "",
+        "gpus": list(dict.fromkeys(snap.gpus)),
+        "hcas": [f"{h.device} ({h.link_layer}, {h.rate_gbps}G)" for h in snap.hcas],
+    }

@@ -27,7 +27,9 @@ def rdma_file(device: str, test: str = "ib_write_bw") -> str:
 
 
 def collective_of(check: ValidationCheckPlan) -> str:
-    return str(check.params.get("collective", "all_reduce"))
+    from aiinfra_iac.blueprint.models import NcclValidation
+
+    return str(check.params.get("collective", NcclValidation().collectives[0]))
 
 
 def rdma_devices(check: ValidationCheckPlan, pool: PoolPlan) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ EXPECTED = {
     "h100-onprem-roce-bluefield3",
     "existing-k8s-gpu-network-operator",
     "local-sandbox",
+    "local-host",
     "local-chroot-sandbox",
 }
 
@@ -45,8 +46,8 @@ def test_every_base_is_used() -> None:
     assert {base.resolve() for base in BASES} <= used
 
 
-def test_local_sandbox_is_cpu_only_and_cloud_free() -> None:
-    blueprint = load_and_check(ROOT / "local-sandbox.yaml").loaded.blueprint
+def test_local_host_is_cpu_only_and_cloud_free() -> None:
+    blueprint = load_and_check(ROOT / "local-host.yaml").loaded.blueprint
     assert blueprint.spec.provider.type == "local"
     assert [(p.role, p.gpu, p.instance_type) for p in blueprint.spec.node_pools] == [("compute", None, None)]
     assert blueprint.spec.fabrics == [] and blueprint.spec.storage == []
@@ -69,3 +70,13 @@ def test_ready_blueprint_plans(path: Path) -> None:
     loaded = load_and_check(path).loaded
     plan = resolve(loaded.blueprint, loaded.source_files)
     assert plan is not None
+
+
+def test_local_sandbox_is_a_slurm_mini_cluster_in_chroots() -> None:
+    blueprint = load_and_check(ROOT / "local-sandbox.yaml").loaded.blueprint
+    assert (blueprint.spec.provider.type, blueprint.spec.provider.sandbox) == ("local", "chroot")
+    assert [(p.role, p.gpu, p.count) for p in blueprint.spec.node_pools] == [
+        ("controller", None, 1),
+        ("compute", None, 3),
+    ]
+    assert blueprint.spec.scheduler.type == "slurm" and blueprint.spec.observability.metrics == "prometheus"

@@ -167,6 +167,7 @@ def test_data_dir_has_only_known_files() -> None:
             "dpus.yaml",
             "nccl_variables.yaml",
             "expectations.yaml",
+            "aws_pins.yaml",
             "host_layouts.yaml",
         ]
     )

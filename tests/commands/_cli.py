@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BLUEPRINTS = ROOT / "blueprints"
 P5 = BLUEPRINTS / "h100-p5-eks-fsx-training.yaml"
 ONPREM = BLUEPRINTS / "h100-onprem-ib-slurm.yaml"
-LOCAL = BLUEPRINTS / "local-sandbox.yaml"
+LOCAL = BLUEPRINTS / "local-host.yaml"
 K8S = BLUEPRINTS / "existing-k8s-gpu-network-operator.yaml"
 BROKEN = ROOT / "tests" / "blueprint" / "broken" / "ai002_unknown_key.yaml"
 

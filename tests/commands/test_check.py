@@ -40,7 +40,7 @@ BAD = GOOD.replace("type: ray", "type: slurm")
 def test_valid_blueprints_exit_zero_with_json_on_stdout_only() -> None:
     code, out, err = invoke("--format", "json", *BLUEPRINTS)
     assert code == 0, out
-    assert json.loads(out) == {"ok": True, "errors": [], "warnings": []}
+    assert json.loads(out) == {"schemaVersion": 1, "ok": True, "errors": [], "warnings": []}
     assert err == ""
 
 
@@ -123,3 +123,31 @@ def test_real_cli_process_keeps_stdout_pure_json(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     report = json.loads(result.stdout)
     assert [e["id"] for e in report["errors"]] == ["AI160", "AI008"]
+
+
+def test_warnings_as_errors_fails_on_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "warn.yaml"
+    path.write_text(GOOD)
+    assert invoke(path)[0] == 0
+    code, out, _ = invoke("--warnings-as-errors", "--format", "json", path)
+    report = json.loads(out)
+    assert code == 1
+    assert report["ok"] is False and [e["id"] for e in report["errors"]] == ["AI172"]
+    assert report["warnings"] == [] and report["schemaVersion"] == 1
+
+
+def test_a_suppressed_warning_neither_prints_nor_fails(tmp_path: Path) -> None:
+    path = tmp_path / "accepted.yaml"
+    path.write_text(GOOD + "  suppress: [{id: AI172, reason: benchmarking the kernel default}]\n")
+    code, out, _ = invoke("--warnings-as-errors", "--format", "json", path)
+    assert (code, json.loads(out)["warnings"]) == (0, [])
+
+
+def test_suppressing_an_error_or_unknown_id_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD + "  suppress: [{id: AI199, reason: no such check}]\n")
+    code, out, _ = invoke("--format", "json", path)
+    assert code == 1
+    [error] = json.loads(out)["errors"]
+    assert (error["id"], error["loc"]) == ("AI168", "spec.suppress[0].id")
+    assert "AI199" in error["message"]

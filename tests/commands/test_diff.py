@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aiinfra_iac.provision.diffing import DiffReport
+from aiinfra_iac.lifecycle.diffing import DiffReport
 
 from ._cli import P5, invoke, run_cli, without_pulumi
 
@@ -18,7 +18,7 @@ def fake_report(monkeypatch: pytest.MonkeyPatch, cloud: int, nodes: tuple[str, .
             plan.name, cloud, f"{cloud} to update" if cloud else "no changes", nodes, "no node differs"
         )
 
-    monkeypatch.setattr("aiinfra_iac.provision.diffing.diff_cluster", diff_cluster)
+    monkeypatch.setattr("aiinfra_iac.lifecycle.diffing.diff_cluster", diff_cluster)
 
 
 def test_no_changes_is_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,9 +35,10 @@ def test_changes_are_exit_2_only_with_detailed_exitcode(monkeypatch: pytest.Monk
     assert code == 0
 
 
-def test_diff_without_pulumi_cli_is_exit_2(tmp_path: Path) -> None:
+def test_diff_without_pulumi_cli_is_exit_1(tmp_path: Path) -> None:
+    """diff keeps 2 for "changes present" alone, with or without --detailed-exitcode."""
     done = run_cli("diff", P5, env={**without_pulumi(tmp_path), "PULUMI_CONFIG_PASSPHRASE": "x"})
-    assert done.returncode == 2 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "Pulumi CLI" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_detailed_exitcode_keeps_2_for_changes_only(tmp_path: Path) -> None:
@@ -49,4 +50,4 @@ def test_detailed_exitcode_keeps_2_for_changes_only(tmp_path: Path) -> None:
     code, out, err = invoke("diff", tmp_path / "missing.yaml", "--detailed-exitcode")
     assert code == 1 and "AI008" in err and out == ""
     code, _, err = invoke("diff", tmp_path / "missing.yaml")
-    assert code == 2 and "AI008" in err
+    assert code == 1 and "AI008" in err

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.provision.engine import ChangeSummary
-from aiinfra_iac.provision.stages import StageRecord
 
 from ._cli import ONPREM, P5, invoke, run_cli, without_pulumi
 
@@ -33,15 +33,24 @@ def test_down_lists_the_storage_it_kept(monkeypatch: pytest.MonkeyPatch, tmp_pat
         def __init__(self, plan: Any, **kwargs: Any) -> None:
             self.plan = plan
 
-        def destroy(self) -> tuple[ChangeSummary, list[str]]:
+        def destroy(self, *, purge_retained: bool) -> tuple[ChangeSummary, list[str]]:
+            assert not purge_retained
             return ChangeSummary("destroy", {"delete": 50}), ["scratch", "datasets"]
+
+        def remaining(self) -> list[tuple[str, str, bool]]:
+            return [
+                ("aws:fsx/lustreFileSystem:LustreFileSystem", "llm-p5-scratch", True),
+                ("aws:ec2/vpc:Vpc", "llm-p5-vpc", False),
+            ]
 
     monkeypatch.setattr("aiinfra_iac.provision.engine.Engine", Engine)
     monkeypatch.setattr("aiinfra_iac.provision.engine.require_pulumi_cli", lambda: "/bin/pulumi")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
     code, _, err = invoke("down", P5, "--yes", "--state-dir", tmp_path)
     assert code == 0, err
-    assert "50 to delete" in err and "kept (retain: true): scratch, datasets" in err
+    assert "50 to delete" in err and "kept (2):" in err
+    assert "llm-p5-scratch: retain: true (storage scratch)" in err
+    assert "aws:ec2/vpc:Vpc llm-p5-vpc: a retained resource depends on it" in err
 
 
 def test_down_with_a_file_as_state_dir_is_exit_2(tmp_path: Path) -> None:

@@ -12,7 +12,15 @@ def test_json_is_one_document_with_type_tokens_offline(tmp_path: Path) -> None:
     done = run_cli("plan", P5, "--format", "json", env=without_pulumi(tmp_path))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert list(doc) == ["cluster", "resources", "configuration", "validation", "summary"]
+    assert list(doc) == [
+        "schemaVersion",
+        "cluster",
+        "resources",
+        "configuration",
+        "validation",
+        "summary",
+        "review",
+    ]
     assert doc["cluster"] == "h100-p5-eks-fsx-training"
     types = {r["type"] for r in doc["resources"]}
     assert {
@@ -36,7 +44,8 @@ def test_markdown_is_a_pull_request_comment() -> None:
     code, out, _ = invoke("plan", P5, "--format", "markdown")
     assert code == 0
     assert out.startswith("### aiinfra plan: `h100-p5-eks-fsx-training`")
-    assert "| `aws:ec2/launchTemplate:LaunchTemplate` | 1 |" in out
+    # the GPU pool and the untainted EKS system node group
+    assert "| `aws:ec2/launchTemplate:LaunchTemplate` | 2 |" in out
     assert "<details><summary>Resource inputs</summary>" in out
 
 
@@ -49,7 +58,7 @@ def test_onprem_lists_configuration_and_validation_without_resources() -> None:
 
 def test_invalid_blueprint_is_exit_1_with_check_style_report() -> None:
     code, out, err = invoke("plan", BROKEN, "--format", "json")
-    assert code == 1 and out == ""
+    assert code == 1 and json.loads(out)["ok"] is False  # the check document on stdout
     assert "AI002" in err and str(BROKEN.name) in err
 
 

@@ -54,7 +54,7 @@ def test_every_ready_blueprint_validates(document: dict[str, Any], path: Path) -
 
 
 def test_schema_rejects_what_the_loader_rejects(document: dict[str, Any]) -> None:
-    data = to_plain(load_yaml_file(ROOT / "blueprints" / "local-sandbox.yaml"))
+    data = to_plain(load_yaml_file(ROOT / "blueprints" / "local-host.yaml"))
     data["spec"]["nodePools"][0]["colour"] = "red"
     errors = list(jsonschema.Draft202012Validator(document).iter_errors(data))
     assert errors and "colour" in errors[0].message

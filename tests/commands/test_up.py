@@ -42,7 +42,7 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def run_configure(plan: Any, **kwargs: Any) -> Result:
         seen["configure"] += 1
-        seen["addresses"] = kwargs.get("addresses")
+        seen["deployment"] = kwargs.get("deployment")
         return Result()
 
     def run_validate(plan: Any, results: Path, **kwargs: Any) -> Verdict:
@@ -62,8 +62,9 @@ def test_local_up_runs_configure_and_validate_then_resumes(
     assert code == 0, err
     assert "provision: nothing to create" in err
     assert fake_stages["configure"] == 1 and fake_stages["validate"] == 1
-    assert set(fake_stages["addresses"].values()) == {"local"}
-    record = json.loads(next(tmp_path.glob("*.stages.json")).read_text())
+    assert {n.access.kind for n in fake_stages["deployment"].nodes} == {"local"}
+    assert len(list(tmp_path.glob("*/deployment.json"))) == 1
+    record = json.loads(next(tmp_path.glob("*/stages.json")).read_text())
     assert record["completed"] == ["provision", "configure", "validate"]
     code, _, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
     assert code == 0 and "nothing left to run" in err and fake_stages["validate"] == 1

@@ -69,7 +69,11 @@ EXPECTED_ROLES: dict[str, dict[str, list[str]]] = {
     "h100-p5-eks-fsx-training": {
         "train": ["host_tuning", "efa", "nccl", "storage_client", "validation_tools", "observability"],
     },
-    "local-sandbox": {"sandbox": []},
+    "local-host": {"sandbox": []},
+    "local-sandbox": {
+        "controller": ["host_tuning", "slurm", "observability"],
+        "compute": ["host_tuning", "slurm", "observability"],
+    },
     "local-chroot-sandbox": {"sandbox": ["host_tuning"]},
 }
 

@@ -105,10 +105,9 @@ def test_inventory_written_private(converged: tuple[ConfigureResult, str]) -> No
     inventory = result.artifact_dir.parents[1] / "inventory" / "hosts.json"
     assert inventory.stat().st_mode & 0o077 == 0
     data = json.loads(inventory.read_text())
-    assert (
-        data["all"]["children"]["pool_dev"]["hosts"]["dev-0"]["ansible_connection"]
-        == "community.general.chroot"
-    )
+    assert data["all"]["children"]["pool_dev"]["hosts"]["dev-0"]["ansible_connection"] == {
+        "__ansible_unsafe": "community.general.chroot"
+    }
 
 
 def test_check_mode_after_converge_reports_no_changes(

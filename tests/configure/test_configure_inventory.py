@@ -216,6 +216,10 @@ def test_storage_mounts_and_lustre_needs_provision_outputs() -> None:
         }
     ]
     assert unmounted_lustre(plan, endpoints) == []
+    # an EFA-enabled file system on an EFA pool: the role sets up LNet over EFA
+    efa_plan = plan.model_copy(update={"storage": (fsx.model_copy(update={"efa": True}), nvme)})
+    [mount] = role_vars_for_pool(efa_plan, efa_plan.pool("train"), endpoints)["storage_client_lustre_mounts"]
+    assert mount["efa"] is True
 
 
 def test_no_secret_in_inventory() -> None:
@@ -231,7 +235,7 @@ def test_configuration_entries_are_json() -> None:
     json.dumps(entries)
 
 
-def test_ten_thousand_hosts_in_well_under_a_second() -> None:
+def test_ten_thousand_hosts_build_quickly() -> None:
     plan = cluster(
         (pool("train", 10_240, gpu=H100, fabric=ib_fabric()), pool("head", 2, role="controller")),
         provider="aws",
@@ -249,7 +253,8 @@ def test_ten_thousand_hosts_in_well_under_a_second() -> None:
     # Cluster-wide lists appear once (controller), not on every pool of the plan document.
     assert "slurm_nodes" not in entries[0]["vars"]  # type: ignore[operator]
     assert inventory["all"]["children"]["pool_train"]["vars"]["slurm_nodes"] == head["vars"]["slurm_nodes"]  # type: ignore[index]
-    assert elapsed < 1.0, f"{elapsed:.3f}s for 10,240 hosts"
+    # A guard against quadratic blow-ups, not a benchmark: tests run three at a time on two cores.
+    assert elapsed < 5.0, f"{elapsed:.3f}s for 10,240 hosts"
     assert len(text) < 2_000_000
 
 

@@ -35,7 +35,7 @@ def test_ib_adds_one_rdma_check_per_rail() -> None:
     checks = [c for c in resolve(onprem_ib()).validation if c.kind == "rdma"]
     assert [c.id for c in checks] == [f"rdma:gpu:mlx5_{n}" for n in range(8)]
     assert all(c.expected == expected_rdma_gbps(400)[0] and c.unit == "Gb/s" for c in checks)
-    assert checks[5].params == {"device": "mlx5_5", "linkGbps": 400, "numaNode": 1}
+    assert checks[5].params == {"device": "mlx5_5", "linkGbps": 400, "numaNode": 1, "maxBytes": "8M"}
 
 
 def test_collectives_and_sizes_from_the_blueprint() -> None:

@@ -91,7 +91,8 @@ def test_capacity_block_is_targeted_and_gets_no_placement_group(p5: list[Rendere
     assert of_type(p5, PLACEMENT) == []
     group = one(p5, NODEGROUP, "train-ng").inputs
     assert group["capacityType"] == "CAPACITY_BLOCK"
-    assert group["scalingConfig"] == {"desiredSize": 16, "minSize": 16, "maxSize": 16}
+    # created at 0: instances can only launch once the block is active (scheduled scaling, see test_aws_eks)
+    assert group["scalingConfig"] == {"desiredSize": 0, "minSize": 0, "maxSize": 16}
     assert group["amiType"] == "AL2023_x86_64_NVIDIA"
     assert group["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
 

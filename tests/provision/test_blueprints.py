@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from aiinfra_iac.catalog import load_catalog
+from aiinfra_iac.lifecycle.document import plan_document
 from aiinfra_iac.plan import plan_from_file
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision.document import plan_document
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 
@@ -56,7 +56,15 @@ def test_the_library_has_blueprints_for_every_provider() -> None:
 @pytest.mark.parametrize("path", BLUEPRINTS, ids=lambda p: p.stem)
 def test_plan_document_has_the_design_shape(path: Path) -> None:
     plan, resources, doc = _render(path)
-    assert list(doc) == ["cluster", "resources", "configuration", "validation", "summary"]
+    assert list(doc) == [
+        "schemaVersion",
+        "cluster",
+        "resources",
+        "configuration",
+        "validation",
+        "summary",
+        "review",
+    ]
     assert doc["cluster"] == plan.name
     assert doc["resources"] == [r.as_json() for r in resources]
     assert plan_document(plan)["resources"] == doc["resources"]  # rendering is deterministic

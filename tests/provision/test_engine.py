@@ -78,7 +78,8 @@ def test_usable_state_dir_creates_a_private_folder_or_refuses_a_file(tmp_path: P
     existing = tmp_path / "shared"
     existing.mkdir(mode=0o755)
     assert usable_state_dir(existing) == existing.resolve()
-    assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # a folder the user named is not chmod-ed
+    # an existing state folder is narrowed like a new one (issue 16); a shared sticky one is refused
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o700
     a_file = tmp_path / "f"
     a_file.write_text("")
     for bad in (a_file, a_file / "sub"):
@@ -98,9 +99,28 @@ def test_harden_state_makes_everything_owner_only(tmp_path: Path) -> None:
 
 
 class FakeStack:
-    def __init__(self, calls: list[tuple[str, Any]], fail: str | None = None) -> None:
+    """Stands in for ``pulumi.automation.Stack``; ``state`` is the exported deployment (shared)."""
+
+    def __init__(
+        self, calls: list[tuple[str, Any]], fail: str | None = None, state: dict[str, Any] | None = None
+    ) -> None:
         self.calls = calls
         self.fail = fail
+        self.state = state if state is not None else {}
+
+    def export_stack(self) -> Any:
+        from pulumi import automation as auto
+
+        self.calls.append(("export", None))
+        return auto.Deployment(version=3, deployment=dict(self.state))
+
+    def import_stack(self, exported: Any) -> None:
+        self.calls.append(("import", exported.deployment))
+        self.state.clear()
+        self.state.update(exported.deployment)
+
+    def refresh(self, **kwargs: Any) -> Any:
+        return self._result("refresh", kwargs)
 
     def set_config(self, key: str, value: Any) -> None:
         self.calls.append(("config", (key, value.value)))
@@ -149,11 +169,11 @@ def fake_pulumi(
     monkeypatch.setenv("PATH", str(cli.parent))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
     calls: list[tuple[str, Any]] = []
-    opened: dict[str, Any] = {}
+    opened: dict[str, Any] = {"state": {}}
 
     def create_or_select_stack(**kwargs: Any) -> FakeStack:
         opened.update(kwargs)
-        return FakeStack(calls, fail=os.environ.get("FAKE_FAIL"))
+        return FakeStack(calls, fail=os.environ.get("FAKE_FAIL"), state=opened["state"])
 
     monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
     monkeypatch.setattr(auto, "PulumiCommand", lambda root: ("cmd", root))
@@ -169,12 +189,14 @@ def test_up_uses_a_file_backend_passphrase_secrets_and_streams_progress(
     summary = Engine(aws_p5_eks(), state=state, progress=lines.append).up()
     assert summary == ChangeSummary("up", {"create": 40, "same": 2}) and summary.changes == 40
     options = opened["opts"]
-    assert opened["stack_name"] == "llm-p5" and opened["project_name"] == "aiinfra"
+    assert opened["stack_name"] == "llm-p5.us-east-1" and opened["project_name"] == "aiinfra"
     assert options.project_settings.backend.url == state.resolve().as_uri()
     assert options.secrets_provider == "passphrase"
     assert options.pulumi_command == ("cmd", str(tmp_path / "cli"))
     assert ("config", ("aws:region", "us-east-1")) in calls
-    assert lines == ["Updating (llm-p5)"]
+    assert lines == ["Updating (llm-p5)"]  # nothing to recover: no recovery lines
+    up = next(kwargs for op, kwargs in calls if op == "up")
+    assert up["refresh"] is True  # drift outside Pulumi is read before the update
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
 
 
@@ -215,3 +237,95 @@ def test_engine_checks_the_cli_before_the_passphrase(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(MissingToolError):
         Engine(aws_p5_eks(), environ={})
+
+
+def test_preview_and_destroy_refresh_first(
+    fake_pulumi: tuple[list[tuple[str, Any]], dict[str, Any]], tmp_path: Path
+) -> None:
+    calls, _ = fake_pulumi
+    Engine(k8s_ib(), state=tmp_path / "state").preview()
+    Engine(aws_p5_eks(), state=tmp_path / "state").destroy()
+    assert [kwargs["refresh"] for op, kwargs in calls if op in ("preview", "destroy")] == [True, True]
+
+
+def test_stack_name_carries_the_target_or_metadata_stack() -> None:
+    from aiinfra_iac.deployment.paths import stack_name
+
+    p5 = aws_p5_eks()
+    assert stack_name(p5) == "llm-p5.us-east-1"
+    other = p5.model_copy(
+        update={"provider": p5.provider.model_copy(update={"region": "eu-west-1", "profile": "prod"})}
+    )
+    assert stack_name(other) == "llm-p5.prod.eu-west-1"
+    assert stack_name(k8s_ib()) == "k8s-ib.prod"
+    assert stack_name(p5.model_copy(update={"stack": "mine"})) == "mine"
+
+
+def test_an_interrupted_run_is_recovered_before_the_next_up(
+    fake_pulumi: tuple[list[tuple[str, Any]], dict[str, Any]], tmp_path: Path
+) -> None:
+    calls, opened = fake_pulumi
+    pending = {
+        "type": "creating",
+        "resource": {
+            "urn": "urn:pulumi:s::aiinfra::aws:ec2/instance:Instance::llm-p5-train-0",
+            "type": "aws:ec2/instance:Instance",
+        },
+    }
+    opened["state"].update({"resources": [], "pending_operations": [pending]})
+    lock = tmp_path / ".pulumi" / "locks" / "organization" / "aiinfra" / "llm-p5.us-east-1" / "x.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("{}")
+    lines: list[str] = []
+    Engine(aws_p5_eks(), state=tmp_path, progress=lines.append).up()
+    assert not lock.exists()
+    assert opened["state"]["pending_operations"] == []
+    ops = [op for op, _ in calls if op in ("export", "import", "refresh", "up")]
+    assert ops == ["export", "import", "refresh", "up"]  # cleared, refreshed, then updated
+    said = "\n".join(lines)
+    assert "removed 1 stale Pulumi lock(s)" in said
+    assert (
+        "cleared 1 pending operation(s)" in said
+        and "creating aws:ec2/instance:Instance llm-p5-train-0" in said
+    )
+
+
+def test_remaining_lists_what_a_destroy_kept(
+    fake_pulumi: tuple[list[tuple[str, Any]], dict[str, Any]], tmp_path: Path
+) -> None:
+    _, opened = fake_pulumi
+    opened["state"]["resources"] = [
+        {"urn": "urn:pulumi:s::aiinfra::pulumi:pulumi:Stack::aiinfra-s", "type": "pulumi:pulumi:Stack"},
+        {"urn": "urn:pulumi:s::aiinfra::pulumi:providers:aws::default", "type": "pulumi:providers:aws"},
+        {
+            "urn": "urn:…::llm-p5-scratch",
+            "type": "aws:fsx/lustreFileSystem:LustreFileSystem",
+            "protect": True,
+        },
+        {"urn": "urn:…::llm-p5-vpc", "type": "aws:ec2/vpc:Vpc"},
+    ]
+    assert Engine(aws_p5_eks(), state=tmp_path).remaining() == [
+        ("aws:fsx/lustreFileSystem:LustreFileSystem", "llm-p5-scratch", True),
+        ("aws:ec2/vpc:Vpc", "llm-p5-vpc", False),
+    ]
+
+
+def test_purge_retained_lifts_protection_then_destroys_everything(
+    fake_pulumi: tuple[list[tuple[str, Any]], dict[str, Any]], tmp_path: Path
+) -> None:
+    calls, opened = fake_pulumi
+    opened["state"]["resources"] = [
+        {
+            "urn": "u::llm-p5-scratch",
+            "type": "aws:fsx/lustreFileSystem:LustreFileSystem",
+            "protect": True,
+            "retainOnDelete": True,
+        },
+    ]
+    _summary, kept = Engine(aws_p5_eks(), state=tmp_path).destroy(purge_retained=True)
+    assert kept == []
+    assert opened["state"]["resources"] == [
+        {"urn": "u::llm-p5-scratch", "type": "aws:fsx/lustreFileSystem:LustreFileSystem", "protect": False}
+    ]
+    destroy = next(kwargs for op, kwargs in calls if op == "destroy")
+    assert destroy["exclude_protected"] is False

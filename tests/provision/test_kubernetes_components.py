@@ -54,7 +54,12 @@ def test_gpu_operator_values_follow_the_blueprint(k8s: list[RenderedResource]) -
     assert values["driver"]["enabled"] is False  # tuning.driver.managedBy defaults to host
     assert values["driver"]["kernelModuleType"] == "open"
     assert values["toolkit"]["enabled"] is True
-    assert values["dcgmExporter"] == {"enabled": True, "serviceMonitor": {"enabled": True}}
+    assert values["dcgmExporter"] == {
+        "enabled": True,
+        "serviceMonitor": {"enabled": True},
+        "config": {"name": "aiinfra-dcgm-metrics"},
+        "env": [{"name": "DCGM_EXPORTER_COLLECTORS", "value": "/etc/dcgm-exporter/dcgm-metrics.csv"}],
+    }
 
 
 def test_network_operator_for_infiniband_leaves_nfd_to_the_gpu_operator(k8s: list[RenderedResource]) -> None:
@@ -99,7 +104,7 @@ def test_feast_gets_a_decodable_feature_store_yaml(k8s: list[RenderedResource]) 
 
 
 def test_pool_expectations_config_map(k8s: list[RenderedResource]) -> None:
-    data = one(k8s, "kubernetes:core/v1:ConfigMap").inputs["data"]["pools.json"]
+    data = one(k8s, "kubernetes:core/v1:ConfigMap", "-expectations").inputs["data"]["pools.json"]
     assert '"gpusPerNode": 8' in data and '"fabric": "infiniband"' in data
 
 
@@ -123,13 +128,16 @@ def test_standalone_dcgm_exporter_only_without_the_gpu_operator() -> None:
     assert "dcgm-exporter" in [r.pin.release for r in releases_for(no_operator, on_eks=False)]
 
 
-def test_loki_logs_install_a_monolithic_loki_and_promtail_on_every_node() -> None:
+def test_loki_logs_install_a_monolithic_loki_and_alloy_on_every_node() -> None:
     from aiinfra_iac.blueprint.models import Observability
 
     with_logs = k8s_ib().model_copy(update={"observability": Observability(logs="loki")})
     names = [r.pin.release for r in releases_for(with_logs, on_eks=False)]
-    assert names.index("loki") < names.index("promtail")
+    assert names.index("loki") < names.index("alloy") and "promtail" not in names
+    alloy = next(r for r in releases_for(with_logs, on_eks=False) if r.pin.release == "alloy")
+    assert alloy.values["controller"] == {"type": "daemonset", "tolerations": [{"operator": "Exists"}]}
+    assert 'loki.write "default"' in alloy.values["alloy"]["configMap"]["content"]
     loki = next(r for r in releases_for(with_logs, on_eks=False) if r.pin.release == "loki")
     assert loki.values["deploymentMode"] == "SingleBinary" and loki.values["singleBinary"]["replicas"] == 1
     without = [r.pin.release for r in releases_for(k8s_ib(), on_eks=False)]
-    assert "loki" not in without and "promtail" not in without
+    assert "loki" not in without and "alloy" not in without

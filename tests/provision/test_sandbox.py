@@ -17,15 +17,14 @@ from aiinfra_iac.configure.inventory import host_address_vars
 from aiinfra_iac.configure.roles import configures_nodes, roles_for_pool
 from aiinfra_iac.configure.stage import run_configure
 from aiinfra_iac.errors import EXIT_USAGE, AiinfraError, MissingToolError, UsageError
+from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan.model import ClusterPlan
-from aiinfra_iac.provision import sandbox
-from aiinfra_iac.provision.pipeline import Pipeline, node_addresses
+from aiinfra_iac.provision import sandbox, sandbox_net
 from aiinfra_iac.provision.providers import provider_for
-from aiinfra_iac.provision.stages import StageRecord
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CHROOT_BP = BLUEPRINTS / "local-chroot-sandbox.yaml"
-LOCAL = BLUEPRINTS / "local-sandbox.yaml"
+LOCAL = BLUEPRINTS / "local-host.yaml"
 
 
 def invoke(*args: object) -> tuple[int, str]:
@@ -65,7 +64,21 @@ def fake_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     subprocess.run(["tar", "-C", str(src), "-cf", str(tarball), "."], check=True)
     monkeypatch.setattr(sandbox, "require_tools", lambda: None)
     monkeypatch.setattr(sandbox, "base_tarball", lambda: tarball)
+    monkeypatch.setattr(sandbox_net, "up", _fake_net_up)
     return tarball
+
+
+def _fake_net_up(plan: ClusterPlan, state: Path, roots: dict[str, Path]) -> sandbox_net.SandboxNet:
+    """The record the network step would write, without namespaces (those need root: test_sandbox_net)."""
+    nodes = tuple(
+        sandbox_net.NodeNet(h, f"ns-{h}", f"veth{i}", f"10.9.9.{i + 2}")
+        for i, h in enumerate(sandbox_net.hosts_in_plan(plan))
+    )
+    net = sandbox_net.SandboxNet("fake", "br-fake", "10.9.9.0/24", "10.9.9.1", 1500, nodes)
+    path = sandbox_net.record_path(plan, state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(net.to_json())
+    return net
 
 
 def test_roots_and_addresses_live_under_the_state_dir(tmp_path: Path) -> None:
@@ -89,8 +102,6 @@ def test_only_local_with_chroot_is_a_sandbox_that_configure_runs_on() -> None:
     assert configures_nodes(chroot) and not configures_nodes(plain)
     assert roles_for_pool(chroot, chroot.pool("sandbox")) == ["host_tuning"]
     assert roles_for_pool(plain, plain.pool("sandbox")) == []
-    # validate keeps the CPU fallback on this machine, node names unchanged
-    assert node_addresses(chroot, None) == {"sandbox-0": "local", "sandbox-1": "local"}
     assert "sandbox node(s)" in provider_for(chroot).describe(chroot)
     assert "this machine" in provider_for(plain).describe(plain)
 
@@ -116,17 +127,17 @@ def test_create_extracts_each_node_once_and_remove_lists_them(fake_image: Path, 
     plan, state = _plan(), tmp_path / "state"
     with pytest.raises(UsageError, match=r"sandbox-0, sandbox-1 have no root.*--only provision"):
         sandbox.require_nodes(plan, state)
-    assert sandbox.create_nodes(plan, state) == (["sandbox-0", "sandbox-1"], [])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-0", "sandbox-1"], [], [])
     root = sandbox.node_roots(plan, state)["sandbox-0"]
     assert (root / "etc/hostname").read_text() == "sandbox\n"
     (root / "etc/marker").write_text("kept")
     # a root cut short (no python3) is extracted again; a complete one is left alone
     (sandbox.node_roots(plan, state)["sandbox-1"] / "usr/bin/python3").unlink()
-    assert sandbox.create_nodes(plan, state) == (["sandbox-1"], ["sandbox-0"])
+    assert sandbox.create_nodes(plan, state) == sandbox.NodeChanges(["sandbox-1"], ["sandbox-0"], [])
     assert (root / "etc/marker").read_text() == "kept"
     sandbox.require_nodes(plan, state)
     removed = sandbox.remove_nodes(plan, state)
-    assert [p.name for p in removed] == ["sandbox-0", "sandbox-1"]
+    assert removed == ["sandbox-0", "sandbox-1"]
     assert not sandbox.sandbox_dir(plan, state).exists()
     assert sandbox.remove_nodes(plan, state) == []
 
@@ -153,34 +164,6 @@ def test_tool_failure_names_the_step() -> None:
         sandbox.run_tool(["tar", "-C", "/nowhere", "-xf", "/nonexistent.tar"], what="extract /nowhere")
 
 
-def test_provision_stage_creates_the_roots_and_configure_gets_chroot_addresses(
-    fake_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: dict[str, object] = {}
-
-    class Result:
-        skipped_reason = None
-
-    def fake_configure(plan: ClusterPlan, **kwargs: object) -> Result:
-        seen.update(kwargs)
-        return Result()
-
-    monkeypatch.setattr("aiinfra_iac.configure.stage.run_configure", fake_configure)
-    plan, console = _plan(), _console()
-
-    def factory(p: ClusterPlan) -> None:
-        raise AssertionError("the sandbox needs no Pulumi engine")
-
-    pipeline = Pipeline(plan, state=tmp_path, console=console, engine_factory=factory)
-    with pytest.raises(UsageError, match="--only provision"):
-        pipeline.run(["configure"])
-    pipeline.run(["provision", "configure"])
-    out = _text(console)
-    assert "creates 2 sandbox node(s)" in out and "created sandbox-0, sandbox-1" in out
-    assert seen["addresses"] == sandbox.chroot_addresses(plan, tmp_path)
-    assert StageRecord.load(tmp_path, plan).completed == ["provision", "configure"]
-
-
 def test_configure_refuses_a_sandbox_without_chroot_addresses() -> None:
     plan = _plan()
     with pytest.raises(UsageError, match=r"sandbox-0, sandbox-1 have no chroot address.*never retunes"):
@@ -198,29 +181,8 @@ def test_down_removes_the_roots_and_says_which(fake_image: Path, tmp_path: Path)
     StageRecord.load(tmp_path, plan).mark("provision")
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
     assert code == 0, err
-    assert "removed 2 sandbox root(s)" in err and "sandbox-0, sandbox-1" in err
+    assert "2 node root(s)" in err and "sandbox-0, sandbox-1" in err
     assert not sandbox.sandbox_dir(plan, tmp_path).exists()
     assert StageRecord.load(tmp_path, plan).completed == []
     code, err = invoke("down", CHROOT_BP, "--yes", "--state-dir", tmp_path)
     assert code == 0 and "nothing to remove" in err
-
-
-def test_diff_checks_the_sandbox_chroots(fake_image: Path, tmp_path: Path) -> None:
-    from aiinfra_iac.provision.diffing import diff_cluster
-
-    plan, seen = _plan(), dict[str, object]()
-
-    class Result:
-        skipped_reason = None
-        changed_hosts = ("sandbox-1",)
-
-    def fake_check(p: ClusterPlan, **kwargs: object) -> Result:
-        seen.update(kwargs)
-        return Result()
-
-    with pytest.raises(UsageError, match="--only provision"):
-        diff_cluster(plan, state=tmp_path, console=_console(), configure_check=fake_check)
-    sandbox.create_nodes(plan, tmp_path)
-    report = diff_cluster(plan, state=tmp_path, console=_console(), configure_check=fake_check)
-    assert seen["addresses"] == sandbox.chroot_addresses(plan, tmp_path) and seen["check"] is True
-    assert report.node_changes == ("sandbox-1",)

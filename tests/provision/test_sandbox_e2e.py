@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from aiinfra_iac.lifecycle.stages import StageRecord
 from aiinfra_iac.plan import plan_from_file
 from aiinfra_iac.provision import sandbox
-from aiinfra_iac.provision.stages import StageRecord
 
 pytestmark = [pytest.mark.roles, pytest.mark.slow]
 

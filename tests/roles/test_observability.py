@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from harness import Chroot, ConvergeResult
 from role_specs import assert_defaults_match_spec
 from ruamel.yaml import YAML
 
+from aiinfra_iac.observability.grafana import DASHBOARDS_DIR, dashboard_files
+from aiinfra_iac.observability.rules import render_alert_rules
+
 ROLE = "observability"
+ROLE_DIR = Path(__file__).parents[2] / "roles" / ROLE
 RULES = "/etc/prometheus/rules/aiinfra-llm-ib-train.rules.yml"
 VARS = {
     "observability_dcgm_exporter": True,
@@ -21,6 +26,8 @@ VARS = {
     "observability_fabric_type": "infiniband",
     "observability_fabric_devices": [f"mlx5_{i}" for i in range(8)],
     "observability_gpu_temp_warn_celsius": 83,
+    "observability_grafana_dashboards": True,
+    "observability_dashboards_src": str(DASHBOARDS_DIR),
 }
 
 
@@ -133,4 +140,19 @@ def test_cpu_pool_without_fabric_gets_only_node_rules(chroot: Chroot, first_run:
     chroot.converge_ok(ROLE, cpu_vars, label=f"{ROLE} (cpu pool)")
     doc = YAML(typ="safe").load(chroot.read_file("/etc/prometheus/rules/aiinfra-llm-ib-login.rules.yml"))
     alerts = [rule["alert"] for group in doc["groups"] for rule in group["rules"]]
-    assert alerts == ["NodeRootFilesystemAlmostFull"]
+    assert alerts == ["NodeRootFilesystemAlmostFull", "ValidationCheckFailed", "NodeSnapshotDrift"]
+
+
+def test_role_writes_the_rules_the_promtool_tests_render(chroot: Chroot, first_run: ConvergeResult) -> None:
+    """Ansible's rendering and the Jinja2 rendering used by tests/observability agree line for line."""
+    defaults = YAML(typ="safe").load((ROLE_DIR / "defaults" / "main.yml").read_text())
+    ours = render_alert_rules({**defaults, **VARS}).splitlines()[1:]
+    theirs = chroot.read_file(RULES).splitlines()[1:]  # line 1: the ansible_managed comment
+    assert theirs == ours
+
+
+def test_dashboards_and_grafana_provider_written(chroot: Chroot, first_run: ConvergeResult) -> None:
+    for path in dashboard_files():
+        assert chroot.read_file(f"/var/lib/grafana/dashboards/aiinfra/{path.name}") == path.read_text()
+    provider = YAML(typ="safe").load(chroot.read_file("/etc/grafana/provisioning/dashboards/aiinfra.yaml"))
+    assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards/aiinfra"

@@ -25,6 +25,7 @@ VARS: dict[str, Any] = {
             "dns_name": "fs-0123456789abcdef0.fsx.us-east-1.amazonaws.com",
             "mount_name": "abcdefgh",
             "path": "/fsx",
+            "efa": True,
         }
     ],
     "storage_client_local_nvme": [
@@ -80,6 +81,23 @@ def test_lustre_fstab_entry_and_tuning(chroot: Chroot, first_run: ConvergeResult
     report = first_run.task("Report the Lustre client installation").msg
     assert report.startswith("skipped: no Lustre client packages for Debian")
     assert first_run.task("Fetch the FSx repository key").skipped
+
+
+def test_efa_lustre_gets_lnet_over_efa_at_boot(chroot: Chroot, first_run: ConvergeResult) -> None:
+    script = chroot.read_file("/usr/local/sbin/aiinfra-fsx-efa-lnet")
+    for step in (
+        "modprobe kefalnd ipif_name=",
+        "lnetctl net add --net efa",
+        "peer_credits=32\n",
+        "lnetctl set discovery 1",
+        "lnetctl udsp add --src efa --priority 0",
+    ):
+        assert step in script, step
+    assert script.index("lnetctl udsp add") < script.index("modprobe lustre")
+    unit = chroot.read_file("/etc/systemd/system/aiinfra-fsx-efa-lnet.service")
+    assert "Before=remote-fs-pre.target" in unit and "Type=oneshot" in unit
+    link = chroot.path("/etc/systemd/system/remote-fs-pre.target.wants/aiinfra-fsx-efa-lnet.service")
+    assert link.is_symlink()
 
 
 def test_nothing_mounted(chroot: Chroot, first_run: ConvergeResult) -> None:

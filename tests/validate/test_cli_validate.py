@@ -62,6 +62,9 @@ def test_faulty_results_exit_1_and_write_reports(tmp_path: Path, blueprint: Path
     tree = b.results_tree(
         tmp_path / "r", {"gpu-0": "healthy-h100x8", "gpu-1": "faulty-gpu-h100x8"}, "socket-fallback-h100x16"
     )
+    # the plan's ib_write_bw sweeps to 8 MiB (-a); that fixture set holds a single-size (-s 64K) run
+    rdma = "ib_write_bw_mlx5_0.log"
+    (tree / "gpu-1" / rdma).write_text((tree / "gpu-0" / rdma).read_text())
     junit, html = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.html"
     code, out, _ = _invoke(str(blueprint), "--results", str(tree), "--junit", str(junit), "--html", str(html))
     assert code == 1
@@ -107,18 +110,28 @@ def test_gpu_pool_without_nccl_tests_is_a_missing_tool(
     assert "\n" not in message
 
 
-def test_default_results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_results_dir_is_under_the_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import datetime as dt
 
-    from aiinfra_iac.commands.validate import default_results_dir
+    from aiinfra_iac.deployment.paths import new_results_dir
+    from aiinfra_iac.plan import plan_from_file
 
+    plan, _ = plan_from_file(Path(__file__).resolve().parents[2] / "blueprints" / "local-sandbox.yaml")
     now = dt.datetime(2026, 11, 25, 19, 30, 5, tzinfo=dt.UTC)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert (
-        default_results_dir("c1", now)
-        == tmp_path / "home" / ".aiinfra" / "results" / "c1" / "20261125T193005Z"
-    )
-    blocked = tmp_path / "blocked"
-    blocked.write_text("a file where the home directory should be")
-    monkeypatch.setenv("HOME", str(blocked))
-    assert default_results_dir("c1", now) == Path("aiinfra-results") / "c1" / "20261125T193005Z"
+    assert new_results_dir(tmp_path, plan, now) == tmp_path / "local-sandbox" / "results" / "20261125T193005Z"
+
+
+def test_unreachable_node_is_one_result_and_exit_3(tmp_path: Path, blueprint: Path) -> None:
+    from aiinfra_iac.validate import unreachable
+
+    tree = b.results_tree(tmp_path / "r", {"gpu-0": "healthy-h100x8"}, "healthy-ib-h100x16")
+    unreachable.mark(tree, "gpu-1", "ssh: connect to host 10.0.0.12 port 22: No route to host")
+    code, out, err = _invoke(str(blueprint), "--results", str(tree), "--format", "json")
+    assert code == 3
+    doc = json.loads(out)
+    gpu1 = [c for c in doc["checks"] if c["node"] == "gpu-1"]
+    assert len(gpu1) == 1 and gpu1[0]["kind"] == "unreachable"  # not one "missing file" per check
+    assert gpu1[0]["detail"] == "unreachable: ssh: connect to host 10.0.0.12 port 22: No route to host"
+    assert err.splitlines()[0].startswith("1 node(s) unreachable during validate: ssh: connect")

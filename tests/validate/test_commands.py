@@ -34,8 +34,9 @@ def test_multi_node_under_slurm_uses_srun_with_the_nccl_env() -> None:
     argv = list(step.argv)
     assert argv[0] == "srun" and "--nodes=2" in argv and "--ntasks-per-node=8" in argv
     assert "--nodelist=gpu-0,gpu-1" in argv
-    export = next(a for a in argv if a.startswith("--export="))
-    assert "NCCL_DEBUG=INFO" in export and "NCCL_IB_HCA=mlx5_0" in export
+    assert "--export=ALL" in argv  # the NCCL env follows as env(1) arguments, one per variable
+    env = argv[argv.index("env") + 1 : argv.index("all_reduce_perf")]
+    assert "NCCL_DEBUG=INFO" in env and "NCCL_IB_HCA=mlx5_0" in env
     assert argv[-9:] == ["all_reduce_perf", "-b", "8", "-e", "8G", "-f", "2", "-g", "1"]
     assert step.output == "_cluster/nccl_all_reduce.log" and step.host == "gpu-0"
 

@@ -1,4 +1,4 @@
-"""``aiinfra validate blueprints/local-sandbox.yaml`` with the CPU fallback on this machine:
+"""``aiinfra validate blueprints/local-host.yaml`` with the CPU fallback on this machine:
 a numpy burn and a gloo all-reduce, judged by the same parsers and rules, three reports written."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SANDBOX = REPO / "blueprints" / "local-sandbox.yaml"
+SANDBOX = REPO / "blueprints" / "local-host.yaml"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not SANDBOX.exists(), reason="blueprints/local-sandbox.yaml not present"),
+    pytest.mark.skipif(not SANDBOX.exists(), reason="blueprints/local-host.yaml not present"),
     pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="pip install torch==2.13.0 (CPU)"),
 ]
 
@@ -51,14 +51,14 @@ def test_cpu_fallback_end_to_end(run: tuple[subprocess.CompletedProcess[str], Pa
     done, out = run
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(done.stdout)
-    assert doc["cluster"] == "local-sandbox" and doc["verdict"] == "pass"
+    assert doc["cluster"] == "local-host" and doc["verdict"] == "pass"
     kinds = sorted({(c["kind"], c["node"]) for c in doc["checks"]})
     assert ("gpu_burn", "sandbox-0") in kinds and ("nccl", "_cluster") in kinds
     for check in doc["checks"]:
         if check["kind"] == "nccl":
             assert check["measured"] > 0 and check["unit"] == "GB/s"
     results = Path(done.stderr.split("writing results to ", 1)[1].split()[0])
-    assert results.is_relative_to(out / "home" / ".aiinfra" / "results" / "local-sandbox")
+    assert results.is_relative_to(out / "home" / ".aiinfra" / "results" / "local-host")
     assert (results / "sandbox-1" / "gpu_burn.log").read_text().count(": OK") == 2
     assert "# Out of bounds values : 0 OK" in (results / "_cluster" / "nccl_all_reduce.log").read_text()
     assert (out / "junit.xml").read_text().count("<testcase") == len(doc["checks"])

@@ -16,9 +16,13 @@ REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-outputs" / 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-outputs not present")
 
 
-def _cluster_result(tmp_path: Path, log: str, fabric: str | None, expected: float, gpus: int) -> CheckResult:
+def _cluster_result(
+    tmp_path: Path, log: str, fabric: str | None, expected: float, gpus: int, max_bytes: str = "1G"
+) -> CheckResult:
+    """``max_bytes``: the ``-e`` each published run was started with (its sweep's planned end)."""
     pool = b.pool("gpu", 2, gpu_plan=b.gpu("A100", gpus), fabric_plan=b.fabric(fabric) if fabric else None)
-    plan = b.plan([pool], [b.check("nccl", "gpu", expected=expected, unit="GB/s", scope="pool")])
+    check = b.check("nccl", "gpu", expected=expected, unit="GB/s", scope="pool", maxBytes=max_bytes)
+    plan = b.plan([pool], [check])
     (tmp_path / "_cluster").mkdir()
     shutil.copy(REAL / log, tmp_path / "_cluster" / "nccl_all_reduce.log")
     (result,) = judge(plan, tmp_path).checks
@@ -39,7 +43,7 @@ def test_efa_enabled_run_of_the_same_cluster_passes(tmp_path: Path) -> None:
 
 def test_dgx_a100_hdr_run_judged_at_4_gib_not_on_the_average(tmp_path: Path) -> None:
     log = "deepops-dgxa100-2node-hdr-k8s-allreduce.log"
-    result = _cluster_result(tmp_path, log, "infiniband", 185.0, 8)
+    result = _cluster_result(tmp_path, log, "infiniband", 185.0, 8, "4G")
     assert result.status == "pass" and result.measured == pytest.approx(188.53)  # Avg is 53.7
     assert "4 GiB" in result.detail
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from aiinfra_iac.blueprint.models import Provider
+from aiinfra_iac.deployment import Deployment, NodeRecord, Ssh
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.plan.resolve import plan_from_file
@@ -383,7 +384,15 @@ def test_node_addresses_are_mapped_to_kubernetes_node_names(
         _k8s_plan(),
         tmp_path / "results",
         b.quiet_console(),
-        addresses={"gpu-0": "10.1.0.5", "gpu-1": "gpu-node-b"},
+        deployment=Deployment(
+            cluster="k",
+            stack="k",
+            provider="kubernetes",
+            nodes=(
+                NodeRecord(name="gpu-0", pool="gpu", access=Ssh(host="10.1.0.5"), private_address="10.1.0.5"),
+                NodeRecord(name="gpu-1", pool="gpu", access=Ssh(host="x"), private_address="gpu-node-b"),
+            ),
+        ),
     )
     selectors = {}
     for path in (fake_kubectl / "objects").glob("Job__*gpu-burn*.json"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aiinfra_iac.deployment import Ssh, Ssm
 from aiinfra_iac.validate.runners.commands import Step, all_steps
 from aiinfra_iac.validate.runners.playbook import GROUP, MISSING_MARK, host_vars, playbook
 from aiinfra_iac.validate.runners.remote import _missing_tools, inventory
@@ -76,16 +77,23 @@ def test_missing_tool_event_is_found() -> None:
             "event_data": {"host": "gpu-1", "res": {"msg": f"{MISSING_MARK} all_reduce_perf,gpu_burn"}},
         },
     ]
-    assert _missing_tools(events) == ("gpu-1", "all_reduce_perf")
-    assert _missing_tools(events[:1]) is None
+    assert _missing_tools(events) == {"gpu-1": "all_reduce_perf"}
+    assert _missing_tools(events[:1]) == {}
 
 
-def test_inventory_joins_the_configure_inventory_with_a_validation_group() -> None:
+def test_inventory_reaches_the_nodes_as_the_deployment_record_says() -> None:
     head = b.pool("head", 1)
     gpu = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
     plan = b.plan([head, gpu], b.gpu_checks("gpu"))
-    inv = inventory(plan)
+    access = {
+        "gpu-0": Ssh(host="10.0.0.5", user="ubuntu", port=2222, bastion="jump@1.2.3.4"),
+        "gpu-1": Ssm(instance_id="i-0123456789abcdef0", region="us-east-1"),
+    }
+    inv = inventory(plan, access)
     group = inv["all"]["children"][GROUP]["hosts"]
     assert set(group) == {"gpu-0", "gpu-1"}  # the head node runs nothing
     assert group["gpu-0"]["aiinfra_validate_node_steps"][0]["output"] == "gpu-0/gpu_burn.log"
-    assert any(name != GROUP for name in inv["all"]["children"])  # the configure stage's pool groups stay
+    assert group["gpu-0"]["ansible_host"] == "10.0.0.5" and group["gpu-0"]["ansible_port"] == 2222
+    assert group["gpu-0"]["ansible_ssh_common_args"] == "-o ProxyJump=jump@1.2.3.4"
+    assert group["gpu-1"]["ansible_connection"] == "community.aws.aws_ssm"
+    assert "ansible_host" not in inventory(plan)["all"]["children"][GROUP]["hosts"]["gpu-0"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra_iac.errors import MissingToolError
+from aiinfra_iac.deployment import Deployment, Local, NodeRecord
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate.judge import judge
 from aiinfra_iac.validate.runners.remote import run_remote
@@ -48,6 +48,12 @@ def _fake_tools(bin_dir: Path, skip: str = "") -> None:
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
+def on_this_machine(plan: ClusterPlan) -> Deployment:
+    """A deployment record whose nodes are all reached with Ansible's local connection."""
+    nodes = tuple(NodeRecord(name=h, pool=p.name, access=Local()) for p in plan.pools for h in p.hosts)
+    return Deployment(cluster=plan.name, stack=plan.name, provider="onprem", nodes=nodes)
+
+
 def _plan() -> ClusterPlan:
     pool = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
     return b.plan([pool], b.gpu_checks("gpu", multi=340.0))
@@ -61,7 +67,9 @@ def test_playbook_collects_the_layout_and_judges_pass(
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     plan = _plan()
     results = tmp_path / "results"
-    run_remote(plan, results, b.quiet_console(), addresses={"gpu-0": "local", "gpu-1": "local"})
+    work = tmp_path / "state" / "c" / "validate"
+    run_remote(plan, results, b.quiet_console(), deployment=on_this_machine(plan), work_dir=work)
+    assert (work / "artifacts").is_dir() and work.stat().st_mode & 0o077 == 0  # kept in the state folder
     for node in ("gpu-0", "gpu-1"):
         for name in ("gpu_burn.log", "dcgm_diag.json", "nccl_all_reduce.log", "ib_write_bw_mlx5_0.log"):
             assert (results / node / name).read_text() == (NODE / name).read_text()
@@ -73,17 +81,18 @@ def test_playbook_collects_the_layout_and_judges_pass(
     assert verdict.verdict == "pass", [c.detail for c in verdict.checks if c.status != "pass"]
 
 
-def test_missing_tool_on_a_node_stops_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_tool_is_one_unreachable_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_tools(tmp_path / "bin", skip="all_reduce_perf")
     venv_bin = Path(sys.executable).parent  # ansible-playbook itself
     monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), str(venv_bin), "/usr/bin", "/bin"]))
-    with pytest.raises(MissingToolError) as raised:
-        run_remote(
-            _plan(), tmp_path / "results", b.quiet_console(), addresses={"gpu-0": "local", "gpu-1": "local"}
-        )
-    assert raised.value.exit_code == 2
-    assert str(raised.value).startswith("all_reduce_perf (on gpu-")
-    assert not (tmp_path / "results" / "gpu-0" / "gpu_burn.log").exists()  # nothing ran after the preflight
+    plan, results = _plan(), tmp_path / "results"
+    run_remote(plan, results, b.quiet_console(), deployment=on_this_machine(plan))
+    assert not (results / "gpu-0" / "gpu_burn.log").exists()  # nothing ran after the preflight
+    verdict = judge(plan, results)
+    lost = verdict.unreachable
+    assert sorted(c.node for c in lost) == ["gpu-0", "gpu-1"]
+    assert all(c.detail.startswith("unreachable: all_reduce_perf is not installed") for c in lost)
+    assert not any("missing result file" in c.detail and c.node in ("gpu-0", "gpu-1") for c in verdict.checks)
 
 
 FAKE_SRUN = """#!/bin/bash
@@ -122,9 +131,7 @@ def test_slurm_job_steps_from_the_controller(tmp_path: Path, monkeypatch: pytest
     gpu = b.pool("gpu", 2, gpu_plan=b.gpu(), fabric_plan=b.fabric())
     plan = b.plan([head, gpu], b.gpu_checks("gpu", multi=340.0, rdma=None))
     results = tmp_path / "results"
-    run_remote(
-        plan, results, b.quiet_console(), addresses={"head-0": "local", "gpu-0": "local", "gpu-1": "local"}
-    )
+    run_remote(plan, results, b.quiet_console(), deployment=on_this_machine(plan))
     for node in ("gpu-0", "gpu-1"):
         for name in ("gpu_burn.log", "dcgm_diag.json", "nccl_all_reduce.log"):
             assert (results / node / name).read_text().strip() == (NODE / name).read_text().strip()

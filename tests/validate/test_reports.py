@@ -32,8 +32,17 @@ def judged(tmp_path: Path) -> tuple[object, Verdict, Path]:
 def test_json_shape(judged: tuple[object, Verdict, Path]) -> None:
     _, verdict, _ = judged
     doc = json.loads(to_json(verdict))
-    assert set(doc) == {"cluster", "verdict", "checks"} and doc["verdict"] == "fail"
+    # DESIGN.md keys unchanged; schema 2 adds schemaVersion and provenance
+    assert (
+        set(doc) == {"schemaVersion", "cluster", "verdict", "checks", "provenance"}
+        and doc["verdict"] == "fail"
+    )
+    assert doc["schemaVersion"] == 2
     assert set(doc["checks"][0]) == b.CHECK_KEYS
+    prov = doc["provenance"]
+    assert prov["aiinfraVersion"] and prov["timestamp"].endswith("Z") and prov["cpuFallback"] is False
+    assert set(prov["blueprint"]) == {"file", "sha256"}
+    assert any(n["versions"].get("nccl") for n in prov["nodes"].values())
 
 
 def test_junit_parses_with_one_testcase_per_check(judged: tuple[object, Verdict, Path]) -> None:
@@ -51,6 +60,10 @@ def test_junit_parses_with_one_testcase_per_check(judged: tuple[object, Verdict,
         and suite.get("failures") == str(len(failed))
         and suite.get("tests") == str(len(cases))
     )
+    burns = [c for c in cases if (c.get("name") or "").startswith("gpu_burn:")]
+    assert burns and all(float(c.get("time") or 0) > 0 for c in burns)  # durations, not time="0"
+    props = {p.get("name"): p.get("value") for p in suite.findall("./properties/property")}
+    assert props["aiinfra.version"] and "blueprint.sha256" in props and props["cpuFallback"] == "false"
 
 
 def test_junit_validates_against_the_junit_schema(judged: tuple[object, Verdict, Path]) -> None:
@@ -60,7 +73,10 @@ def test_junit_validates_against_the_junit_schema(judged: tuple[object, Verdict,
     for suite in root:
         assert suite.tag == "testsuite"
         assert {"name", "tests", "failures", "errors", "skipped", "time"} <= set(suite.attrib)
-        for case in suite:
+        children = list(suite)
+        if children and children[0].tag == "properties":  # the XSD's optional first child
+            children = children[1:]
+        for case in children:
             assert case.tag == "testcase" and {"classname", "name", "time"} <= set(case.attrib)
             assert {child.tag for child in case} <= {
                 "properties",

@@ -10,12 +10,15 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from aiinfra_iac.blueprint.checks import (
+    fabric_risks,
     fabrics,
+    feasibility,
     names,
     pools,
     provider,
     scheduler,
     storage,
+    teams,
     tuning,
     validation,
 )
@@ -26,7 +29,19 @@ if TYPE_CHECKING:
     from aiinfra_iac.blueprint.loader import LoadedBlueprint
     from aiinfra_iac.catalog.types import Catalog
 
-MODULES: tuple[ModuleType, ...] = (provider, names, pools, fabrics, storage, scheduler, tuning, validation)
+MODULES: tuple[ModuleType, ...] = (
+    provider,
+    names,
+    pools,
+    fabrics,
+    storage,
+    scheduler,
+    tuning,
+    validation,
+    teams,
+    fabric_risks,
+    feasibility,
+)
 
 
 def _collect(modules: tuple[ModuleType, ...]) -> tuple[Rule, ...]:
@@ -43,10 +58,13 @@ def run_checks(loaded: LoadedBlueprint, catalog: Catalog | None = None) -> list[
         from aiinfra_iac.catalog import load_catalog
 
         catalog = load_catalog()
-    ctx = Context(loaded.blueprint, catalog)
+    ctx = Context(loaded.blueprint, catalog, {r.id: r.level for r in RULES})
+    accepted = {entry.id for entry in loaded.blueprint.spec.suppress}
     problems = []
     for found in RULES:
         for actual, finding, file, line in execute(found, ctx, loaded.locate):
+            if actual.level == "warning" and actual.id in accepted:
+                continue  # accepted on purpose (spec.suppress); `plan` lists it with its reason
             problems.append(
                 Problem(actual.id, format_loc(finding.loc), finding.message, file, line, actual.level)
             )

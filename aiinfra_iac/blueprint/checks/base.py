@@ -9,8 +9,8 @@ file and line, and turns an unexpected exception inside a rule into an error res
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from aiinfra_iac.blueprint.locpath import LocPath, format_loc
@@ -74,6 +74,8 @@ class Context:
 
     blueprint: Blueprint
     catalog: Catalog
+    rule_levels: Mapping[str, Level] = field(default_factory=dict)
+    """Every registered check ID and its level (for checks about checks, e.g. suppressions)."""
 
     @property
     def provider(self) -> str:

@@ -11,11 +11,16 @@ _PROVIDER_KEYS = {
     "region": ("aws",),
     "availabilityZone": ("aws",),
     "profile": ("aws",),
+    "nodeAccess": ("aws",),
+    "keyName": ("aws",),
+    "bastionCidr": ("aws",),
+    "endpointAccess": ("aws",),
     "kubeconfig": ("kubernetes",),
     "context": ("kubernetes",),
     "sshUser": ("onprem",),
     "sshPrivateKeyFile": ("onprem",),
     "image": ("local",),
+    "sandboxSubnet": ("local",),
 }
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 
@@ -38,7 +43,11 @@ def wrong_provider_keys(ctx: Context) -> Iterator[Finding]:
     for index, pool in ctx.pools():
         if pool.hosts is not None and kind != "onprem":
             yield Finding(pool_loc(index, "hosts"), f"'hosts' is for provider onprem, not {kind}; remove it")
-        for key, value in (("instanceType", pool.instance_type), ("imageId", pool.image_id)):
+        for key, value in (
+            ("instanceType", pool.instance_type),
+            ("imageId", pool.image_id),
+            ("rootVolumeGiB", pool.root_volume_gib),
+        ):
             if value is not None and kind != "aws":
                 yield Finding(
                     pool_loc(index, key),
@@ -87,3 +96,18 @@ def zone_in_region(ctx: Context) -> Iterator[Finding]:
 
 def _snake(key: str) -> str:
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
+
+
+@rule("AI123", "error", "SSH node access without a key pair or bastion CIDR")
+def ssh_access_needs_key_and_cidr(ctx: Context) -> Iterator[Finding]:
+    provider = ctx.blueprint.spec.provider
+    if provider.type != "aws" or provider.node_access != "ssh":
+        return
+    for key, value in (("keyName", provider.key_name), ("bastionCidr", provider.bastion_cidr)):
+        if value is None:
+            yield Finding(
+                ("spec", "provider", "nodeAccess"),
+                f"nodeAccess ssh needs '{key}' (keyName: an existing EC2 key pair; bastionCidr: who may SSH "
+                "to the bastion, e.g. 203.0.113.0/24); or drop nodeAccess to use SSM",
+            )
+            return

@@ -45,3 +45,19 @@ def kubernetes_provider_scheduler(ctx: Context) -> Iterator[Finding]:
             "provider kubernetes is an existing Kubernetes cluster; scheduler must be kubernetes, "
             f"not {scheduler.type}",
         )
+
+
+@rule("AI163", "error", "EKS with every pool tainted and no system node group")
+def eks_needs_untainted_nodes(ctx: Context) -> Iterator[Finding]:
+    # CoreDNS, the operators' controllers, Kueue and Prometheus tolerate no GPU taint: with every
+    # pool tainted and systemNodes: 0 they stay Pending and the chained, atomic releases roll back
+    scheduler = ctx.blueprint.spec.scheduler
+    if ctx.provider != "aws" or scheduler.type != "kubernetes" or scheduler.kubernetes is None:
+        return
+    pools = [pool for _, pool in ctx.pools()]
+    if scheduler.kubernetes.system_nodes == 0 and pools and all(pool.taints for pool in pools):
+        yield Finding(
+            ("spec", "scheduler", "kubernetes", "systemNodes"),
+            "every node pool is tainted and systemNodes is 0, so cluster add-ons (CoreDNS, operators, "
+            "Kueue, Prometheus) cannot schedule; keep systemNodes >= 1 (default 2) or add an untainted pool",
+        )

@@ -107,7 +107,10 @@ def fsx_capacity(ctx: Context) -> Iterator[Finding]:
 @rule("AI153", "warning", "storage deleted on down")
 def retain_false(ctx: Context) -> Iterator[Finding]:
     for index, item in _storage(ctx):
-        if not item.retain and item.type in ("fsx-lustre", "s3"):
+        persistent = item.type == "s3" or (
+            item.type == "fsx-lustre" and not (item.deployment_type or "").startswith("SCRATCH")
+        )
+        if not item.retain and persistent:
             yield Finding(
                 _loc(index, "retain"),
                 f"retain: false deletes '{item.name}' and its data on `aiinfra down`; keep retain: true for "

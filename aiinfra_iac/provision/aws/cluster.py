@@ -8,9 +8,12 @@ import pulumi
 
 from aiinfra_iac.errors import ProvisionError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.provision.aws.access import Bastion, BastionArgs
 from aiinfra_iac.provision.aws.eks import EksControlPlane, EksControlPlaneArgs
+from aiinfra_iac.provision.aws.eks_addons import EksManagedAddons, EksManagedAddonsArgs
 from aiinfra_iac.provision.aws.iam import EKS_NODE_POLICIES, SSM_CORE, NodeIdentity, NodeIdentityArgs
 from aiinfra_iac.provision.aws.network import ClusterNetwork, ClusterNetworkArgs
+from aiinfra_iac.provision.aws.node_access import access_method
 from aiinfra_iac.provision.aws.nodes import NodePool, NodePoolArgs, pool_mode
 from aiinfra_iac.provision.aws.storage import (
     BucketStorage,
@@ -18,6 +21,7 @@ from aiinfra_iac.provision.aws.storage import (
     LustreStorage,
     LustreStorageArgs,
 )
+from aiinfra_iac.provision.aws.system_pool import eks_release_version, system_pool
 from aiinfra_iac.provision.common import cloud_storage, cluster_tags
 from aiinfra_iac.provision.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
 from aiinfra_iac.provision.kubernetes.values import kubernetes_settings
@@ -46,7 +50,10 @@ class AwsCluster(pulumi.ComponentResource):
         self.network = ClusterNetwork(
             f"{name}-net",
             ClusterNetworkArgs(
-                availability_zone=provider.availability_zone, control_plane_subnet=on_eks, tags=tags
+                availability_zone=provider.availability_zone,
+                region=provider.region,
+                control_plane_subnet=on_eks,
+                tags=tags,
             ),
             opts=child,
         )
@@ -88,7 +95,10 @@ class AwsCluster(pulumi.ComponentResource):
         self.identity = NodeIdentity(
             f"{name}-nodes",
             NodeIdentityArgs(
-                managed_policies=policies, bucket_arns=[b.bucket.arn for b in buckets], tags=tags
+                managed_policies=policies,
+                bucket_arns=[b.bucket.arn for b in buckets],
+                retained=[b.retained for b in buckets],
+                tags=tags,
             ),
             opts=child,
         )
@@ -104,13 +114,40 @@ class AwsCluster(pulumi.ComponentResource):
                     region=provider.region,
                     subnet_ids=[subnet_id, self.network.control_plane_subnet.id],
                     security_group_id=security_group_id,
+                    profile=provider.profile,
+                    endpoint_access=provider.endpoint_access or "public-and-private",
                     tags=tags,
                 ),
                 opts=child,
             )
 
+        method = access_method(plan)
+        self.bastion: Bastion | None = None
+        if method == "ssh":
+            if not provider.key_name or not provider.bastion_cidr:
+                raise ProvisionError(
+                    "spec.provider.nodeAccess ssh needs keyName (an EC2 key pair) and bastionCidr"
+                )
+            self.bastion = Bastion(
+                f"{name}-bastion",
+                BastionArgs(
+                    vpc_id=self.network.vpc.id,
+                    subnet_id=self.network.public_subnet.id,
+                    node_security_group_id=security_group_id,
+                    instance_profile_name=self.identity.instance_profile.name,
+                    key_name=provider.key_name,
+                    allowed_cidr=provider.bastion_cidr,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+        release = (
+            eks_release_version(plan, gpu=True) if on_eks else None,
+            eks_release_version(plan, gpu=False) if on_eks else None,
+        )
+        extra = [system] if on_eks and (system := system_pool(plan)) is not None else []
         self.pools: list[NodePool] = []
-        for pool in plan.pools:
+        for pool in [*plan.pools, *extra]:
             self.pools.append(
                 NodePool(
                     f"{name}-{pool.name}",
@@ -122,6 +159,8 @@ class AwsCluster(pulumi.ComponentResource):
                         instance_profile_arn=self.identity.instance_profile.arn,
                         node_role_arn=self.identity.role.arn,
                         eks_cluster_name=self.control_plane.cluster.name if self.control_plane else None,
+                        eks_release_version=release[0] if pool.gpu else release[1],
+                        key_name=provider.key_name if method == "ssh" else None,
                         tags=tags,
                     ),
                     opts=child,
@@ -131,12 +170,33 @@ class AwsCluster(pulumi.ComponentResource):
         self.addresses: pulumi.Output[dict[str, str]] = pulumi.Output.all(
             *[p.addresses for p in self.pools]
         ).apply(lambda maps: {host: ip for found in maps for host, ip in found.items()})
+        self.instance_ids: pulumi.Output[dict[str, str]] = pulumi.Output.all(
+            *[p.instance_ids for p in self.pools]
+        ).apply(lambda maps: {host: i for found in maps for host, i in found.items()})
+        self.node_access: dict[str, object] = {
+            "method": method,
+            "region": provider.region,
+            "profile": provider.profile,
+            "bastion": self.bastion.instance.public_ip if self.bastion else None,
+        }
+        """What the deployment record needs to reach the nodes (see access.node_records)."""
         outputs: dict[str, object] = {
             "vpcId": self.network.vpc.id,
             "pools": [p.urn for p in self.pools],
             "addresses": self.addresses,
+            "instanceIds": self.instance_ids,
+            "nodeAccess": self.node_access,
         }
         if self.control_plane is not None:
+            self.managed_addons = EksManagedAddons(
+                f"{name}-eks-addons",
+                EksManagedAddonsArgs(
+                    cluster_name=self.control_plane.cluster.name,
+                    fsx=any(s.type == "fsx-lustre" for s in plan.storage),
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.pools),
+            )
             self.addons = ClusterAddons(
                 f"{name}-addons",
                 ClusterAddonsArgs(plan=plan, on_eks=True),

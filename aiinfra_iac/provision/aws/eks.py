@@ -12,9 +12,23 @@ import pulumi_kubernetes as k8s
 
 from aiinfra_iac.provision.aws.iam import EKS_CLUSTER_POLICY, ServiceRole, ServiceRoleArgs
 
+ENDPOINT_ACCESS = {
+    "private": (True, False),
+    "public": (False, True),
+    "public-and-private": (True, True),
+}
+"""endpointAccess -> (endpoint_private_access, endpoint_public_access)
+(https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
 
-def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> str:
-    """A kubeconfig that authenticates with ``aws eks get-token`` (no secret stored in the state)."""
+
+def kubeconfig(
+    cluster_name: str, endpoint: str, certificate_authority: str, region: str, profile: str | None = None
+) -> str:
+    """A kubeconfig that authenticates with ``aws eks get-token`` (no secret stored in the state),
+    with the same profile and region the engine uses, so the token is the engine's identity."""
+    args = ["eks", "get-token", "--cluster-name", cluster_name, "--region", region]
+    if profile:
+        args += ["--profile", profile]
     return json.dumps(
         {
             "apiVersion": "v1",
@@ -34,7 +48,7 @@ def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, reg
                         "exec": {
                             "apiVersion": "client.authentication.k8s.io/v1beta1",
                             "command": "aws",
-                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+                            "args": args,
                         }
                     },
                 }
@@ -51,6 +65,8 @@ class EksControlPlaneArgs:
     region: str
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
+    profile: str | None = None
+    endpoint_access: str = "public-and-private"
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -77,8 +93,8 @@ class EksControlPlane(pulumi.ComponentResource):
             vpc_config={
                 "subnet_ids": list(args.subnet_ids),
                 "security_group_ids": [args.security_group_id],
-                "endpoint_private_access": True,
-                "endpoint_public_access": True,
+                "endpoint_private_access": ENDPOINT_ACCESS[args.endpoint_access][0],
+                "endpoint_public_access": ENDPOINT_ACCESS[args.endpoint_access][1],
             },
             access_config={
                 "authentication_mode": "API_AND_CONFIG_MAP",
@@ -89,7 +105,11 @@ class EksControlPlane(pulumi.ComponentResource):
         )
         self.kubeconfig = pulumi.Output.all(self.cluster.endpoint, self.cluster.certificate_authority).apply(
             lambda values: kubeconfig(
-                args.cluster_name, str(values[0]), str((values[1] or {}).get("data", "")), args.region
+                args.cluster_name,
+                str(values[0]),
+                str((values[1] or {}).get("data", "")),
+                args.region,
+                args.profile,
             )
         )
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)

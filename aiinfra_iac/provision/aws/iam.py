@@ -20,33 +20,36 @@ EKS_NODE_POLICIES = (
 EKS_CLUSTER_POLICY = AWS_MANAGED + "AmazonEKSClusterPolicy"
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+"""EKS Pod Identity assumes roles with AssumeRole + TagSession
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+
+
 def assume_role_policy(service: str) -> str:
+    action: str | list[str] = (
+        ["sts:AssumeRole", "sts:TagSession"] if service == POD_IDENTITY_SERVICE else "sts:AssumeRole"
+    )
     return json.dumps(
         {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": action}],
         },
         sort_keys=True,
     )
 
 
-def bucket_access_policy(bucket_arns: Sequence[str]) -> str:
-    """Read/write on the cluster's own buckets only."""
+def bucket_access_policy(bucket_arns: Sequence[str], retained_arns: Sequence[str] = ()) -> str:
+    """Read/write on the cluster's own buckets only; no delete on buckets kept by ``down`` (``retain``:
+    datasets and checkpoints), so a node or a pod on it cannot wipe them (versioning keeps overwrites)."""
     objects = [f"{arn}/*" for arn in bucket_arns]
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns)},
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    "Resource": objects,
-                },
-            ],
-        },
-        sort_keys=True,
-    )
+    deletable = [f"{arn}/*" for arn in bucket_arns if arn not in set(retained_arns)]
+    statements: list[dict[str, object]] = [
+        {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns)},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": objects},
+    ]
+    if deletable:
+        statements.append({"Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": deletable})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
 def _policy_suffix(arn: str) -> str:
@@ -57,6 +60,8 @@ def _policy_suffix(arn: str) -> str:
 class NodeIdentityArgs:
     managed_policies: Sequence[str]
     bucket_arns: Sequence[pulumi.Input[str]] = ()
+    retained: Sequence[bool] = ()
+    """Per entry of bucket_arns: the bucket is kept by ``down`` (no s3:DeleteObject for nodes)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -83,7 +88,9 @@ class NodeIdentity(pulumi.ComponentResource):
                 f"{name}-buckets",
                 role=self.role.id,
                 policy=pulumi.Output.all(*args.bucket_arns).apply(
-                    lambda arns: bucket_access_policy(list(arns))
+                    lambda arns: bucket_access_policy(
+                        list(arns), [a for a, keep in zip(arns, args.retained, strict=False) if keep]
+                    )
                 ),
                 opts=child,
             )

@@ -11,11 +11,21 @@ Pure functions (no resources) so the rules are easy to read and to test:
   (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html);
 * no cluster placement group with a capacity block: its instances are already placed
   close together in an UltraCluster, "so there is no need to use a cluster placement group"
-  (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-using.html).
+  (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-using.html);
+* no new placement group with a targeted reservation either: the instances must land where the
+  reservation is, and ParallelCluster's validator rejects a reservation launched into another
+  group (https://docs.aws.amazon.com/parallelcluster/latest/ug/launch-instances-odcr-v3.html);
+  ``capacity.placementGroup`` names an existing group (the reservation's) to launch into;
+* instance metadata: IMDSv2 only, hop limit 1, so containers on the pod network cannot reach
+  the node role's credentials; the CSI drivers get theirs from EKS Pod Identity
+  (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html);
+* an explicit root volume: gp3, encrypted, ``rootVolumeGiB`` (default 200 GiB: container images
+  of training stacks run to tens of GiB).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal
 
 import pulumi
@@ -35,9 +45,36 @@ def uses_efa(pool: PoolPlan) -> bool:
     return pool.fabric is not None and pool.fabric.type == "efa" and bool(pool.network_interfaces)
 
 
+DEFAULT_ROOT_GIB = 200
+ROOT_DEVICE = {"eks-node-group": "/dev/xvda", "ubuntu": "/dev/sda1"}
+"""Root device of the default images: EKS AL2023 AMIs use /dev/xvda, Ubuntu (DLAMI, Canonical) /dev/sda1."""
+
+
 def wants_placement_group(pool: PoolPlan) -> bool:
-    """Cluster placement for EFA pools of more than one node, except on capacity blocks."""
-    return uses_efa(pool) and pool.capacity.type != "capacity-block" and pool.count > 1
+    """A new cluster placement group for EFA pools of more than one node, except on capacity blocks,
+    with a targeted reservation, or where ``capacity.placementGroup`` names an existing group."""
+    capacity = pool.capacity
+    if capacity.type == "capacity-block" or capacity.reservation_id or capacity.placement_group:
+        return False
+    return uses_efa(pool) and pool.count > 1
+
+
+def root_volume(pool: PoolPlan, mode: LaunchMode) -> list[dict[str, Any]]:
+    """The root EBS volume of the default images; none for an ``imageId`` whose root device is unknown."""
+    if pool.image_id:
+        return []
+    device = ROOT_DEVICE["eks-node-group"] if mode == "eks-node-group" else ROOT_DEVICE["ubuntu"]
+    return [
+        {
+            "device_name": device,
+            "ebs": {
+                "volume_size": pool.root_volume_gib or DEFAULT_ROOT_GIB,
+                "volume_type": "gp3",
+                "encrypted": "true",
+                "delete_on_termination": "true",
+            },
+        }
+    ]
 
 
 def image_id(pool: PoolPlan, mode: LaunchMode) -> str | None:
@@ -47,6 +84,33 @@ def image_id(pool: PoolPlan, mode: LaunchMode) -> str | None:
     if mode == "eks-node-group":
         return None
     return "resolve:ssm:" + (DLAMI_GPU_SSM if pool.gpu else UBUNTU_SSM)
+
+
+NODEADM_RAID0 = """MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="AIINFRA"
+
+--AIINFRA
+Content-Type: application/node.eks.aws
+
+apiVersion: node.eks.aws/v1alpha1
+kind: NodeConfig
+spec:
+  instance:
+    localStorage:
+      strategy: RAID0
+
+--AIINFRA--
+"""
+"""AL2023 EKS nodes: nodeadm assembles the instance-store NVMe disks into one RAID0 array and puts the
+kubelet and containerd state on it (https://awslabs.github.io/amazon-eks-ami/nodeadm/doc/api/);
+EKS merges this MIME part with its own user data for managed node groups."""
+
+
+def eks_user_data(pool: PoolPlan, mode: LaunchMode) -> str | None:
+    """Base64 user data of an EKS node with local NVMe (RAID0 via nodeadm); None otherwise."""
+    if mode != "eks-node-group" or pool.local_nvme_gib <= 0 or pool.image_id:
+        return None
+    return base64.b64encode(NODEADM_RAID0.encode()).decode()
 
 
 def network_interfaces(
@@ -111,6 +175,7 @@ def launch_template_args(
     placement_group: pulumi.Input[str] | None,
     instance_profile_arn: pulumi.Input[str] | None,
     tags: dict[str, str],
+    key_name: str | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments of ``aws.ec2.LaunchTemplate`` for ``pool``."""
     args: dict[str, Any] = {
@@ -118,7 +183,7 @@ def launch_template_args(
         "metadata_options": {
             "http_tokens": "required",
             "http_endpoint": "enabled",
-            "http_put_response_hop_limit": 2,
+            "http_put_response_hop_limit": 1,
         },
         "tag_specifications": [
             {"resource_type": "instance", "tags": tags},
@@ -130,6 +195,14 @@ def launch_template_args(
     ami = image_id(pool, mode)
     if ami:
         args["image_id"] = ami
+    volumes = root_volume(pool, mode)
+    if volumes:
+        args["block_device_mappings"] = volumes
+    if key_name:
+        args["key_name"] = key_name
+    user_data = eks_user_data(pool, mode)
+    if user_data:
+        args["user_data"] = user_data
     if instance_profile_arn is not None:
         args["iam_instance_profile"] = {"arn": instance_profile_arn}
     if uses_efa(pool):
@@ -139,6 +212,8 @@ def launch_template_args(
         )
     else:
         args["vpc_security_group_ids"] = [security_group_id]
+    if placement_group is None and pool.capacity.placement_group:
+        placement_group = pool.capacity.placement_group
     if placement_group is not None:
         args["placement"] = {"group_name": placement_group}
     args.update(capacity_options(pool, mode))

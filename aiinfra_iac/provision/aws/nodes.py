@@ -8,8 +8,10 @@ addresses the scheduler configuration needs to know).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +24,7 @@ from aiinfra_iac.provision.aws.launch import (
     uses_efa,
     wants_placement_group,
 )
+from aiinfra_iac.provision.kubernetes.topology import node_labels
 
 EKS_TAINT_EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",
@@ -40,6 +43,47 @@ def host_addresses(
     return dict(zip(hosts, ordered, strict=False))
 
 
+SCALE_IN_BEFORE_END = dt.timedelta(hours=1)
+"""EC2 starts terminating a capacity block's instances 30 minutes before its end time
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-using.html); scaling in an hour
+before the end leaves the pods half an hour to drain first."""
+
+
+def block_schedule(pool: PoolPlan) -> list[dict[str, Any]]:
+    """Scheduled actions of a capacity-block pool: up to ``count`` at the block's start, to 0 before its
+    end (https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html). Empty without
+    ``capacity.start``/``end`` (``aiinfra preflight`` prints them); the group then stays at 0."""
+    capacity = pool.capacity
+    if capacity.type != "capacity-block" or capacity.start is None or capacity.end is None:
+        return []
+
+    def stamp(value: dt.datetime) -> str:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return [
+        {"action": "block-start", "start_time": stamp(capacity.start), "size": pool.count},
+        {"action": "block-end", "start_time": stamp(capacity.end - SCALE_IN_BEFORE_END), "size": 0},
+    ]
+
+
+def initial_size(pool: PoolPlan) -> int:
+    """Capacity-block pools start at 0: EKS and Auto Scaling cannot launch before the block is active."""
+    return 0 if pool.capacity.type == "capacity-block" else pool.count
+
+
+def _first_asg_name(resources: Any) -> str:
+    """The Auto Scaling group EKS created for a managed node group (``resources[0].autoscalingGroups[0]``)."""
+    for resource in resources or []:
+        groups = getattr(resource, "autoscaling_groups", None)
+        if groups is None and isinstance(resource, dict):
+            groups = resource.get("autoscaling_groups") or resource.get("autoscalingGroups")
+        for group in groups or []:
+            name = getattr(group, "name", None) or (group.get("name") if isinstance(group, dict) else None)
+            if name:
+                return str(name)
+    return ""
+
+
 def pool_mode(pool: PoolPlan, scheduler: str) -> LaunchMode:
     if scheduler == "kubernetes":
         return "eks-node-group"
@@ -55,6 +99,10 @@ class NodePoolArgs:
     instance_profile_arn: pulumi.Input[str] | None = None
     node_role_arn: pulumi.Input[str] | None = None
     eks_cluster_name: pulumi.Input[str] | None = None
+    eks_release_version: pulumi.Input[str] | None = None
+    """Pinned EKS AMI release of the node group (from the pins table); None: EKS's latest."""
+    key_name: str | None = None
+    """EC2 key pair for SSH access (provider nodeAccess: ssh); None with SSM."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -83,6 +131,7 @@ class NodePool(pulumi.ComponentResource):
                 placement_group=self.placement_group.name if self.placement_group else None,
                 instance_profile_arn=args.instance_profile_arn if args.mode != "eks-node-group" else None,
                 tags=tags,
+                key_name=args.key_name,
             ),
             opts=child,
         )
@@ -90,6 +139,10 @@ class NodePool(pulumi.ComponentResource):
         template_version = self.launch_template.latest_version.apply(str)
         outputs: dict[str, object] = {"launchTemplateId": self.launch_template.id}
         self.addresses: pulumi.Output[dict[str, str]] = pulumi.Output.from_input({})
+        self.instance_ids: pulumi.Output[dict[str, str]] = pulumi.Output.from_input({})
+        """Node name → EC2 instance ID: the SSM target of each node."""
+        size = initial_size(pool)
+        asg_name: pulumi.Input[str] | None = None
 
         if args.mode == "eks-node-group":
             self.node_group = aws.eks.NodeGroup(
@@ -99,14 +152,17 @@ class NodePool(pulumi.ComponentResource):
                 node_role_arn=args.node_role_arn,
                 subnet_ids=[args.subnet_id],
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                    desired_size=pool.count, min_size=pool.count, max_size=max(pool.count, 1)
+                    desired_size=size, min_size=size, max_size=max(pool.count, 1)
                 ),
+                release_version=args.eks_release_version if not pool.image_id else None,
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template_id, version=template_version),
                 capacity_type=eks_capacity_type(pool),
                 ami_type=None
                 if pool.image_id
                 else ("AL2023_x86_64_NVIDIA" if pool.gpu else "AL2023_x86_64_STANDARD"),
-                labels={**pool.labels, "aiinfra.dev/pool": pool.name},
+                labels=self.placement_group.name.apply(lambda group: node_labels(pool, group))
+                if self.placement_group
+                else node_labels(pool),
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=EKS_TAINT_EFFECTS[t.effect])
                     for t in pool.taints
@@ -115,11 +171,12 @@ class NodePool(pulumi.ComponentResource):
                 opts=child,
             )
             outputs["nodeGroupArn"] = self.node_group.arn
+            asg_name = self.node_group.resources.apply(_first_asg_name)
         elif args.mode == "autoscaling-group":
             self.group = aws.autoscaling.Group(
                 f"{name}-asg",
-                desired_capacity=pool.count,
-                min_size=pool.count,
+                desired_capacity=size,
+                min_size=size,
                 max_size=pool.count,
                 vpc_zone_identifiers=[args.subnet_id],
                 launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
@@ -133,12 +190,18 @@ class NodePool(pulumi.ComponentResource):
                 opts=child,
             )
             outputs["autoScalingGroup"] = self.group.name
+            asg_name = self.group.name
             running = aws.ec2.get_instances_output(
                 instance_tags={"aiinfra:cluster": tags.get("aiinfra:cluster", ""), "aiinfra:pool": pool.name},
                 instance_state_names=["running"],
                 opts=pulumi.InvokeOutputOptions(depends_on=[self.group]),
             )
             self.addresses = running.apply(lambda result: host_addresses(pool.hosts, result.private_ips))
+            self.instance_ids = running.apply(
+                lambda result: dict(
+                    zip(pool.hosts, _ids_by_address(result.ids, result.private_ips), strict=False)
+                )
+            )
         else:
             self.instances = [
                 aws.ec2.Instance(
@@ -155,5 +218,29 @@ class NodePool(pulumi.ComponentResource):
             self.addresses = pulumi.Output.all(*[i.private_ip for i in self.instances]).apply(
                 lambda ips: host_addresses(pool.hosts, ips, keep_order=True)
             )
+            self.instance_ids = pulumi.Output.all(*[i.id for i in self.instances]).apply(
+                lambda ids: dict(zip(pool.hosts, ids, strict=False))
+            )
+        self.schedules = [
+            aws.autoscaling.Schedule(
+                f"{name}-{step['action']}",
+                scheduled_action_name=f"aiinfra-{pool.name}-{step['action']}",
+                autoscaling_group_name=asg_name,
+                start_time=step["start_time"],
+                min_size=step["size"],
+                max_size=max(pool.count, 1),
+                desired_capacity=step["size"],
+                opts=child,
+            )
+            for step in (block_schedule(pool) if asg_name is not None else [])
+        ]
         outputs["addresses"] = self.addresses
+        outputs["instanceIds"] = self.instance_ids
         self.register_outputs(outputs)
+
+
+def _ids_by_address(ids: Sequence[str] | None, ips: Sequence[str] | None) -> list[str]:
+    """Instance IDs in the order :func:`host_addresses` hands out names (sorted private IP)."""
+    pairs = [(ip, i) for ip, i in zip(ips or [], ids or [], strict=False) if ip]
+    pairs.sort(key=lambda pair: tuple(int(x) for x in pair[0].split(".")))
+    return [i for _, i in pairs]

@@ -98,6 +98,7 @@ class BucketStorage(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE, name, None, opts)
         storage = args.storage
+        self.retained = storage.retain
         keep = retain_options(storage, self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",

@@ -12,10 +12,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from aiinfra_iac.observability.grafana import dashboard_files
+from aiinfra_iac.observability.rules import render_dcgm_counters
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.common import cluster_labels
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.queues import kueue_objects
 from aiinfra_iac.provision.kubernetes.values import (
+    DCGM_METRICS_CONFIGMAP,
+    DCGM_METRICS_FILE,
+    GRAFANA_DASHBOARD_LABEL,
     Release,
     needs_network_operator,
     nic_cluster_policy_spec,
@@ -67,10 +73,13 @@ class ClusterAddons(pulumi.ComponentResource):
             data={"pools.json": json.dumps(pool_expectations(plan), sort_keys=True)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
         )
-        previous: list[pulumi.Resource] = []
-        for release in releases_for(plan, on_eks=args.on_eks):
+        releases = releases_for(plan, on_eks=args.on_eks)
+        previous: list[pulumi.Resource] = self._dcgm_metrics(name, plan, labels, releases)
+        for release in releases:
             created = self._release(name, release, labels, previous)
             previous = [created]
+        self.queues = self._kueue_objects(name, plan, labels)
+        self.dashboards = self._dashboards(name, plan, labels)
         self.nic_cluster_policy: k8s.apiextensions.CustomResource | None = None
         if needs_network_operator(plan):
             # The Network Operator's CRD comes with its chart: create the policy after the release.
@@ -90,8 +99,98 @@ class ClusterAddons(pulumi.ComponentResource):
                 "namespaces": sorted(self.namespaces),
                 "releases": {r: rel.id for r, rel in self.releases.items()},
                 "expectations": self.expectations.id,
+                "queues": sorted(f"{o.kind}/{o.name}" for o in kueue_objects(plan)),
             }
         )
+
+    def _dcgm_metrics(
+        self, name: str, plan: ClusterPlan, labels: dict[str, str], releases: list[Release]
+    ) -> list[pulumi.Resource]:
+        """The field list the GPU Operator's DCGM exporter reads (``dcgmExporter.config``), made first."""
+        operator = next((r for r in releases if r.pin == charts.GPU_OPERATOR), None)
+        if operator is None or not operator.values["dcgmExporter"]["enabled"]:
+            return []
+        namespace = self._namespace(name, charts.GPU_OPERATOR.namespace, labels, privileged=True)
+        nvlink = any(p.gpu is not None and p.gpu.nvswitch for p in plan.pools)
+        counters = k8s.core.v1.ConfigMap(
+            f"{name}-dcgm-metrics",
+            metadata={
+                "name": DCGM_METRICS_CONFIGMAP,
+                "namespace": charts.GPU_OPERATOR.namespace,
+                "labels": labels,
+            },
+            data={DCGM_METRICS_FILE: render_dcgm_counters(nvlink=nvlink)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+        )
+        return [counters]
+
+    def _dashboards(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
+        """aiinfra's Grafana dashboards as ConfigMaps the kube-prometheus-stack Grafana sidecar loads."""
+        stack = self.releases.get(charts.KUBE_PROMETHEUS_STACK.release)
+        if stack is None or plan.observability.dashboards != "grafana":
+            return []
+        return [
+            k8s.core.v1.ConfigMap(
+                f"{name}-dashboard-{path.stem}",
+                metadata={
+                    "name": path.stem,
+                    "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                    "labels": {**labels, GRAFANA_DASHBOARD_LABEL: "1"},
+                },
+                data={path.name: path.read_text()},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+            )
+            for path in dashboard_files()
+        ]
+
+    def _kueue_objects(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
+        """Team namespaces and Kueue objects; Kueue's CRDs come with its chart, so after the release."""
+        kueue = self.releases.get(charts.KUEUE.release)
+        if kueue is None:
+            return []
+        created: list[pulumi.Resource] = []
+        cluster_scoped: list[pulumi.Resource] = [kueue]
+        objects = kueue_objects(plan)
+        priorities = [o for o in objects if o.value is not None]
+        if priorities:
+            # A WorkloadPriorityClass has a top-level ``value`` and no spec, which CustomResource
+            # cannot express; a ConfigGroup applies the plain objects.
+            group = k8s.yaml.v2.ConfigGroup(
+                f"{name}-workload-priorities",
+                objs=[
+                    {
+                        "apiVersion": o.api_version,
+                        "kind": o.kind,
+                        "metadata": {"name": o.name, "labels": labels},
+                        "value": o.value,
+                        "description": f"priority of team {o.name}'s workloads",
+                    }
+                    for o in priorities
+                ],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[kueue]),
+            )
+            created.append(group)
+        for obj in objects:
+            if obj.value is not None:
+                continue
+            depends: list[pulumi.Resource] = list(cluster_scoped)
+            if obj.namespace is not None:
+                depends.append(self._namespace(name, obj.namespace, labels, privileged=False))
+            metadata: dict[str, object] = {"name": obj.name, "labels": labels}
+            if obj.namespace is not None:
+                metadata["namespace"] = obj.namespace
+            resource = k8s.apiextensions.CustomResource(
+                f"{name}-{obj.kind.lower()}-{obj.namespace + '-' if obj.namespace else ''}{obj.name}",
+                api_version=obj.api_version,
+                kind=obj.kind,
+                metadata=metadata,
+                spec=obj.spec,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+            )
+            created.append(resource)
+            if obj.kind in ("Topology", "ResourceFlavor", "ClusterQueue"):
+                cluster_scoped = [*cluster_scoped, resource]
+        return created
 
     def _namespace(
         self, name: str, namespace: str, labels: dict[str, str], *, privileged: bool

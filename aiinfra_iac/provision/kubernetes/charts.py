@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiinfra_iac.catalog.aws_pins import load_aws_pins
+
 
 @dataclass(frozen=True)
 class ChartPin:
@@ -83,7 +85,8 @@ EFA_DEVICE_PLUGIN = ChartPin(
     release="aws-efa-k8s-device-plugin",
     chart="aws-efa-k8s-device-plugin",
     repo="https://aws.github.io/eks-charts",
-    version="0.5.10",
+    # the AWS pins table (catalog/data/aws_pins.yaml) holds the version and its release date
+    version=load_aws_pins().chart("aws-efa-k8s-device-plugin").version,
     namespace="kube-system",
     privileged=True,
     source="https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html",
@@ -93,16 +96,57 @@ MLFLOW = ChartPin(
     release="mlflow",
     chart="mlflow",
     repo="https://community-charts.github.io/helm-charts",
-    version="0.7.19",
+    # 1.11.5 (MLflow 3.15.1), published 2026-08-21 in the chart index (gh-pages index.yaml); its
+    # values carry backendStore, the Bitnami postgresql sub-chart and artifactRoot.s3 used here:
+    # https://github.com/community-charts/helm-charts/blob/main/charts/mlflow/values.yaml
+    version="1.11.5",
     namespace="mlflow",
     privileged=False,
     source="https://artifacthub.io/packages/helm/community-charts/mlflow",
+)
+
+KUBERAY = ChartPin(
+    release="kuberay-operator",
+    chart="kuberay-operator",
+    repo="https://ray-project.github.io/kuberay-helm/",
+    # kuberay-operator-1.4.2, published 2025-07-16 (index.yaml of ray-project/kuberay-helm, gh-pages):
+    # https://github.com/ray-project/kuberay-helm/releases/tag/kuberay-operator-1.4.2
+    version="1.4.2",
+    namespace="kuberay-system",
+    privileged=False,
+    source="https://docs.ray.io/en/latest/cluster/kubernetes/getting-started/kuberay-operator-installation.html",
+)
+
+KUBEFLOW_TRAINER = ChartPin(
+    release="kubeflow-trainer",
+    chart="oci://ghcr.io/kubeflow/charts/kubeflow-trainer",
+    repo="",
+    # Trainer v2.3.0, tagged 2026-08-06 (https://github.com/kubeflow/trainer/releases/tag/v2.3.0); the
+    # chart installs JobSet 0.12.0 as its dependency (jobset.install) and serves TrainJob.
+    version="2.3.0",
+    namespace="kubeflow-system",
+    privileged=False,
+    source="https://github.com/kubeflow/trainer/tree/v2.3.0/charts/kubeflow-trainer",
+)
+
+VOLCANO = ChartPin(
+    release="volcano",
+    chart="volcano",
+    repo="https://volcano-sh.github.io/helm-charts",
+    # volcano-1.15.0, published 2026-06-01 (index.yaml of volcano-sh/helm-charts):
+    # https://github.com/volcano-sh/helm-charts/releases/tag/volcano-1.15.0
+    version="1.15.0",
+    namespace="volcano-system",
+    privileged=False,
+    source="https://volcano.sh/en/docs/installation/",
 )
 
 MILVUS = ChartPin(
     release="milvus",
     chart="milvus",
     repo="https://zilliztech.github.io/milvus-helm/",
+    # 4.2.49, committed 2025-05-19 (zilliztech/milvus-helm e323e2e); externalS3/minio keys as used here:
+    # https://github.com/zilliztech/milvus-helm/blob/master/charts/milvus/values.yaml
     version="4.2.49",
     namespace="milvus",
     privileged=False,
@@ -132,15 +176,15 @@ LOKI = ChartPin(
     source="https://grafana.com/docs/loki/latest/setup/install/helm/",
 )
 
-PROMTAIL = ChartPin(
-    release="promtail",
-    chart="promtail",
+ALLOY = ChartPin(
+    release="alloy",
+    chart="alloy",
     repo=GRAFANA_CHARTS,
-    # Ships every node's container logs to Loki (a DaemonSet). promtail-6.16.3 is a published release
-    # (https://github.com/grafana/helm-charts/pull/3200); the chart is deprecated upstream in favour
-    # of Grafana Alloy from 6.17.1 on, so moving to Alloy is the next step.
-    version="6.16.3",
+    # Grafana Alloy, the collector Loki's docs send logs with now that Promtail is deprecated
+    # (https://grafana.com/docs/loki/latest/send-data/alloy/); chart alloy-1.10.0:
+    # https://github.com/grafana/helm-charts/releases/tag/alloy-1.10.0
+    version="1.10.0",
     namespace="loki",
-    privileged=True,
-    source="https://grafana.com/docs/loki/latest/send-data/promtail/installation/",
+    privileged=False,  # reads logs through the Kubernetes API (loki.source.kubernetes), no host mounts
+    source="https://grafana.com/docs/alloy/latest/set-up/install/kubernetes/",
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiinfra_iac.blueprint.models import KubernetesScheduler
+from aiinfra_iac.plan.kubernetes import RDMA_SHARED_PLUGIN_VERSION, RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.kubernetes.charts import ChartPin
@@ -64,8 +65,25 @@ def gpu_operator_values(plan: ClusterPlan, *, on_eks: bool) -> dict[str, Any]:
         "dcgmExporter": {
             "enabled": exporter,
             "serviceMonitor": {"enabled": exporter and plan.observability.metrics == "prometheus"},
+            **(dcgm_exporter_config() if exporter else {}),
         },
         "nfd": {"enabled": True},
+        # the operator's per-node DaemonSets (device plugin, GFD, DCGM exporter) run on tainted GPU pools
+        "daemonsets": {"tolerations": pool_tolerations(plan)},
+    }
+
+
+# The exporter collects aiinfra's field list (the observability role's counters file: ECC, NVLink
+# errors, remapped rows … that the default dcp-metrics-included.csv leaves out) from a ConfigMap, as the
+# GPU Operator documents: https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html#gpu-telemetry
+DCGM_METRICS_CONFIGMAP = "aiinfra-dcgm-metrics"
+DCGM_METRICS_FILE = "dcgm-metrics.csv"
+
+
+def dcgm_exporter_config() -> dict[str, Any]:
+    return {
+        "config": {"name": DCGM_METRICS_CONFIGMAP},
+        "env": [{"name": "DCGM_EXPORTER_COLLECTORS", "value": f"/etc/dcgm-exporter/{DCGM_METRICS_FILE}"}],
     }
 
 
@@ -77,14 +95,8 @@ def network_operator_values(plan: ClusterPlan) -> dict[str, Any]:
     }
 
 
-# RDMA shared device plugin run by the Network Operator's NicClusterPolicy: one resource
-# ``rdma/<RDMA_SHARED_RESOURCE>`` for every Mellanox/NVIDIA HCA (PCI vendor 15b3) of a node, shared
-# by up to 63 pods. Source (shape and resource name): the NicClusterPolicy example,
-# https://docs.nvidia.com/networking/display/kubernetes2410/customizations/cr-full-example.html;
-# plugin release: https://pkg.go.dev/github.com/Mellanox/k8s-rdma-shared-dev-plugin (v1.5.3).
-# The validate stage's Kubernetes runner requests the same resource name.
-RDMA_SHARED_RESOURCE = "rdma_shared_device_a"
-RDMA_SHARED_PLUGIN_VERSION = "v1.5.3"
+# The RDMA shared device plugin resource (sources in aiinfra_iac/plan/kubernetes.py); the validate
+# stage's Kubernetes runner requests the same resource name.
 
 
 def nic_cluster_policy_spec() -> dict[str, Any]:
@@ -135,19 +147,101 @@ def loki_values() -> dict[str, Any]:
     }
 
 
-def promtail_values() -> dict[str, Any]:
-    """Promtail on every node (GPU nodes too: it tolerates every taint) pushing to the Loki gateway."""
+LOKI_PUSH = "http://loki-gateway.loki.svc.cluster.local/loki/api/v1/push"
+
+# Alloy pipeline per Loki's "send Kubernetes logs with Alloy" page: every Alloy pod (a DaemonSet)
+# tails the pods of its own node (HOSTNAME is the node name in the chart) through the API.
+ALLOY_CONFIG = f"""discovery.kubernetes "pods" {{
+  role = "pod"
+  selectors {{
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("HOSTNAME")
+  }}
+}}
+
+discovery.relabel "pods" {{
+  targets = discovery.kubernetes.pods.targets
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }}
+}}
+
+loki.source.kubernetes "pods" {{
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.write.default.receiver]
+}}
+
+loki.write "default" {{
+  endpoint {{
+    url = "{LOKI_PUSH}"
+  }}
+}}
+"""
+
+
+def alloy_values() -> dict[str, Any]:
+    """Alloy on every node (GPU nodes too: it tolerates every taint) pushing to the Loki gateway."""
     return {
-        "config": {"clients": [{"url": "http://loki-gateway.loki.svc.cluster.local/loki/api/v1/push"}]},
-        "tolerations": [{"operator": "Exists"}],
+        "alloy": {"configMap": {"create": True, "content": ALLOY_CONFIG}},
+        "controller": {"type": "daemonset", "tolerations": [{"operator": "Exists"}]},
     }
+
+
+def pool_tolerations(plan: ClusterPlan) -> list[dict[str, str]]:
+    """Tolerations for every taint the plan's pools carry: what a per-node agent needs on them."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for pool in plan.pools:
+        for taint in pool.taints:
+            seen[(taint.key, taint.effect)] = {"key": taint.key, "operator": "Exists", "effect": taint.effect}
+    return [seen[k] for k in sorted(seen)]
+
+
+GRAFANA_DASHBOARD_LABEL = "grafana_dashboard"
+"""The label the chart's Grafana sidecar watches for dashboard ConfigMaps (value "1")."""
+
+
+def alertmanager_config(plan: ClusterPlan) -> dict[str, Any]:
+    """Route each team's alerts (its namespace: its pods, and GPUs the DCGM exporter maps to its pods).
+
+    The receivers are named and empty, an example for the platform team to give a Slack, PagerDuty or
+    e-mail integration; the chart's own ``null`` receiver and Watchdog route are kept, since Helm
+    replaces (not merges) these lists:
+    https://github.com/prometheus-community/helm-charts/blob/main/charts/kube-prometheus-stack/values.yaml
+    """
+    routes: list[dict[str, Any]] = [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}]
+    receivers: list[dict[str, Any]] = [{"name": "null"}]
+    for team in plan.teams:
+        routes.append({"receiver": f"team-{team.name}", "matchers": [f'namespace = "{team.namespace}"']})
+        receivers.append({"name": f"team-{team.name}"})
+    return {"route": {"group_by": ["namespace", "alertname"], "routes": routes}, "receivers": receivers}
 
 
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
+    alertmanager: dict[str, Any] = {"enabled": obs.alerts}
+    if obs.alerts and plan.teams:
+        alertmanager["config"] = alertmanager_config(plan)
     return {
-        "grafana": {"enabled": obs.dashboards == "grafana"},
-        "alertmanager": {"enabled": obs.alerts},
+        # node-exporter runs on every node, tainted GPU pools included
+        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+        "grafana": {
+            "enabled": obs.dashboards == "grafana",
+            "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
+        },
+        "alertmanager": alertmanager,
         "prometheus": {
             "prometheusSpec": {
                 # pick up ServiceMonitors of every release (dcgm-exporter, kueue), not only this chart's
@@ -159,24 +253,88 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     }
 
 
-def mlflow_values(plan: ClusterPlan) -> dict[str, Any]:
+def artifact_bucket(plan: ClusterPlan) -> str | None:
+    """The bucket for platform artifacts: ``platform.artifactStorage``, else the first s3 entry."""
     buckets = [s for s in plan.storage if s.type == "s3"]
-    if plan.provider.type == "aws" and buckets:
-        bucket = buckets[0].bucket or f"{plan.name}-{buckets[0].name}"
-        return {"artifactRoot": {"s3": {"enabled": True, "bucket": bucket, "path": "mlflow"}}}
-    return {"artifactRoot": {"proxiedArtifactStorage": True}}
+    wanted = plan.platform.artifact_storage
+    chosen = next((s for s in buckets if s.name == wanted), None) if wanted else None
+    chosen = chosen or (buckets[0] if buckets else None)
+    if chosen is None:
+        return None
+    return chosen.bucket or f"{plan.name}-{chosen.name}"
+
+
+def mlflow_values(plan: ClusterPlan) -> dict[str, Any]:
+    """MLflow on PostgreSQL (the chart's Bitnami sub-chart on a volume, not the SQLite default).
+
+    Artifacts go to the blueprint's S3 bucket, proxied by the server. On AWS the nodes' instance role
+    already grants that bucket (iam.py) and the launch template allows pods the IMDS hop, so no keys are
+    handed to the chart; without a bucket the server stores artifacts on its own disk (check AI195 warns).
+    The database password is generated by the sub-chart into its Secret and never appears in the plan.
+    """
+    values: dict[str, Any] = {
+        "backendStore": {"databaseMigration": True, "databaseConnectionCheck": True},
+        "postgresql": {
+            "enabled": True,
+            "auth": {"username": "mlflow", "database": "mlflow"},
+            "primary": {"persistence": {"enabled": True, "size": "20Gi"}},
+        },
+    }
+    bucket = artifact_bucket(plan)
+    if bucket:
+        values["artifactRoot"] = {
+            "proxiedArtifactStorage": True,
+            "s3": {"enabled": True, "bucket": bucket, "path": "mlflow"},
+        }
+    else:
+        values["artifactRoot"] = {"proxiedArtifactStorage": True}
+    return values
+
+
+def milvus_values(plan: ClusterPlan) -> dict[str, Any]:
+    """Milvus cluster; its object storage is the blueprint's bucket on AWS (IAM from the node role)."""
+    bucket = artifact_bucket(plan)
+    if plan.provider.type != "aws" or bucket is None:
+        return {"cluster": {"enabled": True}}
+    region = plan.provider.region or ""
+    return {
+        "cluster": {"enabled": True},
+        "minio": {"enabled": False},
+        "externalS3": {
+            "enabled": True,
+            "host": f"s3.{region}.amazonaws.com",
+            "port": "443",
+            "useSSL": True,
+            "bucketName": bucket,
+            "rootPath": "milvus",
+            "useIAM": True,
+            "cloudProvider": "aws",
+            "region": region,
+        },
+    }
 
 
 def feast_values(plan: ClusterPlan) -> dict[str, Any]:
-    """The feature server reads its ``feature_store.yaml`` from a base64 value (Feast's chart README)."""
+    """The feature server reads its ``feature_store.yaml`` from a base64 value (Feast's chart README).
+
+    On AWS the registry lives in the blueprint's bucket (the server image is Feast's multicloud build,
+    with the AWS extra); elsewhere it stays on the pod's disk.
+    """
+    bucket = artifact_bucket(plan) if plan.provider.type == "aws" else None
+    registry = f"s3://{bucket}/feast/registry.db" if bucket else "/tmp/feast/registry.db"
     feature_store = (
         f"project: {plan.name.replace('-', '_')}\n"
         "provider: local\n"
-        "registry: /tmp/feast/registry.db\n"
+        f"registry: {registry}\n"
         "online_store:\n  type: sqlite\n  path: /tmp/feast/online_store.db\n"
         "entity_key_serialization_version: 3\n"
     )
     return {"feature_store_yaml_base64": base64.b64encode(feature_store.encode()).decode()}
+
+
+def trainer_values() -> dict[str, Any]:
+    """Kubeflow Trainer with its JobSet dependency and the PyTorch runtime (no custom image needed)."""
+    return {"jobset": {"install": True}, "runtimes": {"torchDistributed": {"enabled": True}}}
 
 
 def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
@@ -195,14 +353,20 @@ def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
         out.append(Release(charts.KUBE_PROMETHEUS_STACK, prometheus_values(plan)))
     if plan.observability.logs == "loki":
         out.append(Release(charts.LOKI, loki_values()))
-        out.append(Release(charts.PROMTAIL, promtail_values()))
+        out.append(Release(charts.ALLOY, alloy_values()))
     if plan.observability.gpu_exporter == "dcgm" and not settings.gpu_operator:
         monitor = plan.observability.metrics == "prometheus"
         out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": {"enabled": monitor}}))
+    if plan.platform.ray:
+        out.append(Release(charts.KUBERAY, {}))
+    if plan.platform.training_operator == "kubeflow-trainer":
+        out.append(Release(charts.KUBEFLOW_TRAINER, trainer_values()))
+    if plan.platform.batch_scheduler == "volcano":
+        out.append(Release(charts.VOLCANO, {}))
     if plan.platform.experiment_tracking == "mlflow":
         out.append(Release(charts.MLFLOW, mlflow_values(plan)))
     if plan.platform.vector_store == "milvus":
-        out.append(Release(charts.MILVUS, {"cluster": {"enabled": True}}))
+        out.append(Release(charts.MILVUS, milvus_values(plan)))
     if plan.platform.feature_store == "feast":
         out.append(Release(charts.FEAST, feast_values(plan)))
     return out

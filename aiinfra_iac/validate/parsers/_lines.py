@@ -7,6 +7,9 @@ import re
 # ``mpirun --tag-output``: ``[1,0]<stdout>:`` (jobid,rank); ``srun --label``: ``0: `` / `` 12: ``.
 _MPI_TAG = re.compile(r"^\[\d+,\d+\]<(?:stdout|stderr)>:")
 _SRUN_LABEL = re.compile(r"^\s{0,6}\d{1,6}: ")
+# MPICH / Intel MPI ``mpiexec -prepend-rank``: ``[0] `` (Hydra prefixes every chunk it reads, so the
+# same prefix can also appear inside a line where a write was split).
+_PREPEND_RANK = re.compile(r"^\[(?P<rank>\d{1,6})\] ?")
 
 
 def split_lines(text: str) -> list[str]:
@@ -15,13 +18,20 @@ def split_lines(text: str) -> list[str]:
 
 
 def strip_launcher_prefix(line: str) -> str:
-    """Remove one ``mpirun --tag-output`` or ``srun --label`` prefix, if any."""
+    """Remove one ``mpirun --tag-output``, ``srun --label`` or ``-prepend-rank`` prefix, if any."""
     m = _MPI_TAG.match(line)
     if m:
         return line[m.end() :]
     m = _SRUN_LABEL.match(line)
     if m:
         return line[m.end() :]
+    m = _PREPEND_RANK.match(line)
+    if m:
+        rest = line[m.end() :]
+        # a repeated prefix inside the line; never the ``host:pid:tid [0] NCCL INFO`` device field nor a
+        # channel's ``3[3] ->`` rank
+        inner = re.compile(rf"(?<!\d)\[{m.group('rank')}\] (?!NCCL )")
+        return inner.sub("", rest) if f"[{m.group('rank')}] " in rest else rest
     return line
 
 

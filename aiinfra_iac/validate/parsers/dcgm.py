@@ -31,6 +31,7 @@ _STATUS: dict[str, Status] = {
     "fail": "fail",
     "warn": "warn",
     "warning": "warn",
+    "skipped": "skip",
     "skip": "skip",
     "not run": "skip",
 }
@@ -38,11 +39,17 @@ _ROOT_KEYS = ("DCGM Diagnostic", "DCGM GPU Diagnostic")
 
 
 def parse_dcgm_diag(text: str) -> DcgmResult:
-    """Parse ``dcgmi diag -j`` output (DCGM 3.x or 4.x). Never raises."""
+    """Parse ``dcgmi diag -j`` output (DCGM 3.x or 4.x), or its default text table. Never raises."""
     start = text.find("{")
     if start < 0:
+        from .dcgm_text import looks_like_text_table, parse_dcgm_text
+
+        if looks_like_text_table(text):
+            return parse_dcgm_text(text)
         return DcgmResult(
-            version=None, tests=(), problems=("no JSON object in dcgmi diag output (was it run with -j?)",)
+            version=None,
+            tests=(),
+            problems=("no JSON object in dcgmi diag output, and no dcgmi text table either",),
         )
     try:
         doc = json.loads(text[start : text.rfind("}") + 1])

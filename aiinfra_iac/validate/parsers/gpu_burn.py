@@ -25,7 +25,8 @@ _NAME = re.compile(r"^GPU\s+(?P<i>\d+):\s+(?P<name>.+?)\s+\(UUID:")
 _SECONDS = re.compile(r"Burning for\s+(?P<s>\d+)\s+seconds")
 _ERRORS = re.compile(
     r"Couldn't init|No CUDA devices|No CUDA capable|No clients are alive|Failure during compute|"
-    r"^Error(?: in)? .*\):|CUDA error|cuInit returned|out of memory|Segmentation fault|Killed$"
+    r"^Error(?: in)? .*\):|CUDA error|cuInit returned|out of memory|Segmentation fault|Killed$|"
+    r"\bCUDA_ERROR_[A-Z_]+|\bCUBLAS_STATUS_(?!SUCCESS\b)[A-Z_]+"
 )
 
 
@@ -59,11 +60,13 @@ def parse_gpu_burn(text: str) -> GpuBurnResult:
     warned: set[int] = set()
     tested: int | None = None
     seconds: int | None = None
+    progress = False
     for raw in split_lines(text):
         line = raw.strip()
         if not line:
             continue
         if "proc'd:" in line:
+            progress = True
             for segment in _PROGRESS_START.split(line)[1:]:
                 _progress(segment, gflops, died, warned)
             continue
@@ -91,6 +94,12 @@ def parse_gpu_burn(text: str) -> GpuBurnResult:
         problems.append(f"'Tested {tested} GPUs:' but {len(statuses)} GPU status lines (truncated log?)")
     if tested is None and not gflops and not errors:
         problems.append("no gpu-burn progress or results found (not a gpu-burn log?)")
+    elif tested is not None and not progress:
+        problems.append('no progress line ("proc\'d: … Gflop/s"): gpu-burn did no work')
+    elif tested is not None:
+        idle = [i for i, st in sorted(statuses.items()) if st == "OK" and i not in gflops and i not in died]
+        if idle:
+            problems.append(f"GPU {', '.join(map(str, idle))}: no Gflop/s in any progress line (did no work)")
     for i in sorted(died):
         problems.append(f"GPU {i}: worker died during the burn (DIED!)")
     gpus = tuple(

@@ -25,10 +25,14 @@ _RANK = re.compile(
     r"^#\s*Rank\s+(?P<rank>\d+)\s+(?:Group\s+\d+\s+)?Pid\s+\d+\s+on\s+(?P<host>\S+)\s+"
     r"device\s+\d+\s+\[[^\]]*\]\s+(?P<name>.+?)\s*$"
 )
-_OOB = re.compile(r"^#\s*Out of bounds values\s*:\s*(?P<n>\d+)")
-_AVG = re.compile(r"^#\s*Avg bus bandwidth\s*:\s*(?P<v>\S+)")
+# Footers: ``# Out of bounds values : 0 OK`` / ``# Avg bus bandwidth    : 12.3``; older builds and
+# some launchers print them without the ``#`` (`` Out of bounds values : 2 FAILED``).
+_OOB = re.compile(r"^#?\s*Out of bounds values\s*:\s*(?P<n>\d+)")
+_AVG = re.compile(r"^#?\s*Avg bus bandwidth\s*:\s*(?P<v>\S+)")
 _VERSION = re.compile(r"\bNCCL version\s+(?P<v>\d+\.\d+\.\d+\S*)")
 _TESTS_VERSION = re.compile(r"nccl-library=(?P<code>\d+)")
+_TESTS_RELEASE = re.compile(r"#\s*nccl-tests version\s+(?P<v>\d[\w.]*)")
+_ITERS = re.compile(r"\bwarmup iters:\s*\d+\s+iters:\s*(?P<n>\d+)")
 _STARTING = re.compile(r"#\s*Collective test starting:\s*(?P<bin>\S+)")
 _BINARY = re.compile(r"\b(?P<name>[a-z][a-z_]*?)_perf(?:_mpi)?\b")
 _NRANKS = re.compile(r"\bnranks\s+(?P<n>\d+)")
@@ -98,7 +102,8 @@ def _layout_from_header(tokens: list[str]) -> _Layout | None:
 
 
 def _guess_layout(tokens: list[str]) -> _Layout:
-    """No header seen (an excerpt): infer redop/root from the row itself."""
+    """No header seen (an excerpt, an old build): infer redop/root and the 4th column of a side
+    (``#wrong``, an integer, or the ``error`` of old builds, e.g. ``5e-07``) from the row itself."""
     lead = ["size", "count", "type"]
     rest = tokens[3:]
     if rest and to_float(rest[0]) is None and rest[0] != "N/A":
@@ -106,7 +111,10 @@ def _guess_layout(tokens: list[str]) -> _Layout:
         rest = rest[1:]
     if len(rest) % 2 == 1:
         lead.append("root")
-    return _Layout(tuple(lead), ("time", "algbw", "busbw", "#wrong"))
+        rest = rest[1:]
+    fourth = rest[3] if len(rest) >= 4 else "0"
+    integer = re.fullmatch(r"-?\d+", fourth) is not None or fourth == "N/A"
+    return _Layout(tuple(lead), ("time", "algbw", "busbw", "#wrong" if integer else "error"))
 
 
 def _side_values(
@@ -205,6 +213,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
     detected: str | None = None
     in_table = False
     last_row_line = -1
+    tests_version: str | None = None
+    iters: int | None = None
     for idx, line in enumerate(lines):
         lineno = idx + 1
         stripped = line.strip()
@@ -242,12 +252,27 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             if m_avg:
                 avg = to_float(m_avg.group("v"))
                 continue
+            m_rel = _TESTS_RELEASE.search(stripped)
+            if m_rel:
+                tests_version = m_rel.group("v")
+            m_it = _ITERS.search(stripped)
+            if m_it:
+                iters = int(m_it.group("n"))
             m_tv = _TESTS_VERSION.search(stripped)
             if m_tv and version is None:
                 version = _version_from_code(int(m_tv.group("code")))
             m_start = _STARTING.search(stripped)
             if m_start and detected is None:
                 detected = collective_from_name(m_start.group("bin"))
+            continue
+        m_oob = _OOB.match(stripped)
+        if m_oob:
+            oob = int(m_oob.group("n"))
+            in_table = False
+            continue
+        m_avg = _AVG.match(stripped)
+        if m_avg:
+            avg = to_float(m_avg.group("v"))
             continue
         if _ROW_START.match(line):
             _parse_row(line, lineno, layout, state)
@@ -262,7 +287,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             detected = collective_from_name(stripped.split()[0]) or _search_binary(stripped)
         if in_table and stripped not in ("...", "…") and re.match(r"^\s*\d", line):
             state.problems.append(f"line {lineno}: unreadable result row {stripped[:80]!r}")
-    _fatal_problems(lines, state)
+    # the error line a tool printed comes first, then what is missing
+    fatal = _fatal_problems(lines, state.rows)
     if not state.rows:
         state.problems.insert(0, "no nccl-tests result rows found")
     elif oob is None:
@@ -270,6 +296,9 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             "no '# Out of bounds values' footer after the last row "
             f"(line {last_row_line + 1}): the run did not finish or the log is cut"
         )
+    elif avg is None:
+        state.problems.append("no '# Avg bus bandwidth' footer: the run did not finish or the log is cut")
+    state.problems[:0] = fatal
     hosts = tuple(dict.fromkeys(h for _, (h, _n) in sorted(ranks.items())))
     if not hosts:
         hosts = tuple(nccl_hosts)
@@ -288,6 +317,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         nccl_version=version,
         problems=tuple(dict.fromkeys(state.problems)),
         ib_link_layers=link_layers,
+        tests_version=tests_version,
+        iters=iters,
     )
 
 
@@ -299,18 +330,20 @@ def _search_binary(line: str) -> str | None:
 _ANY_FATAL = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _FATAL))
 
 
-def _fatal_problems(lines: list[str], state: _State) -> None:
+def _fatal_problems(lines: list[str], rows: list[NcclRow]) -> list[str]:
+    found: list[str] = []
     for line in lines:
         if "NCCL WARN" not in line and not _ANY_FATAL.search(line):
             continue
         for pattern, message in _FATAL:
             if pattern.search(line):
-                state.problems.append(f"{message}: {line.strip()[:160]}")
+                found.append(f"{message}: {line.strip()[:160]}")
                 break
         else:
             nccl = NCCL_LINE.match(line)
-            if nccl and nccl.group("level") == "WARN" and not state.rows:
-                state.problems.append(f"NCCL WARN: {nccl.group('msg').strip()[:160]}")
+            if nccl and nccl.group("level") == "WARN" and not rows:
+                found.append(f"NCCL WARN: {nccl.group('msg').strip()[:160]}")
+    return found
 
 
 def _parse_json(text: str, collective: str | None) -> NcclRun:

@@ -24,9 +24,12 @@ NCCL_LINE = re.compile(
     r"^\s*(?P<host>[^\s:\[\]]+):(?P<pid>\d+):(?P<tid>\d+)\s+\[(?P<dev>\d+)\]\s+"
     r"(?:\S+:\d+\s+)?NCCL\s+(?P<level>[A-Z]+)\s?(?P<msg>.*)$"
 )
-_VIA = re.compile(r"\bvia\s+(?P<what>[A-Za-z][\w/ ]*?)(?:/\d+)?\s*$")
+# ``via NET/IB/0``, ``via NET/IB/0/GDRDMA``, ``via NET/IB/0(7)/GDRDMA`` (PXN: proxy rank 7),
+# ``via NET/IBext_v8/1``, ``via NET/AWS Libfabric/0``, ``via P2P/IPC/read``: the words before the index.
+_VIA = re.compile(r"\bvia\s+(?P<what>[A-Za-z][\w ]*(?:/[A-Za-z][\w ]*)*)")
 _USING_NETWORK = re.compile(r"\bUsing network\s+(?P<net>.+?)\s*$")
-_IB_DEVICES = re.compile(r"NET/IB\s*:\s*Using\s+(?P<devs>(?:\[\d+\]\S+\s*)+)")
+# ``NET/IB : Using …`` and plugin builds ``NET/IBext : …`` / ``NET/IBext_v8 : Using …``
+_IB_DEVICES = re.compile(r"NET/IB(?:ext(?:_v\d+)?)?\s*:\s*Using\s+(?P<devs>(?:\[\d+\]\S+\s*)+)")
 _SOCKET_DEV = re.compile(r"NET/Socket\s*:\s*Using\s+\[\d+\]")
 _OFI_EFA = re.compile(r"NET/OFI\s+Selected [Pp]rovider is\s+efa")
 _IB_PORT = re.compile(r"\[\d+\](?P<dev>[^:\s]+):\d+/(?P<kind>IB|RoCE)")
@@ -76,6 +79,7 @@ def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]
     found: set[str] = set()
     ib_kinds: set[str] = set()
     socket_device = False
+    chosen = False  # a "via NET/…" or "Using network …" line: direct evidence of the network used
     for raw in lines:
         if "NCCL" not in raw and "via" not in raw and "NET/" not in raw:
             continue
@@ -86,11 +90,13 @@ def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]
             t = _classify_via(via.group("what"))
             if t:
                 found.add(t)
+                chosen = chosen or via.group("what").upper().startswith("NET/")
         net = _USING_NETWORK.search(msg)
         if net:
             t = _classify_net(net.group("net"))
             if t:
                 found.add(t)
+                chosen = True
         ib = _IB_DEVICES.search(msg)
         if ib:
             ib_kinds.update(p.group("kind") for p in _IB_PORT.finditer(ib.group("devs")))
@@ -100,9 +106,13 @@ def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]
             found.add("NET/OFI")
         if "NVLS multicast support is available" in msg:
             found.add("NVLS")
-    if socket_device and not found & {"NET/IB", "NET/OFI", "COLLNET"}:
-        # Old NCCL builds also list the socket interface next to a working IB device; only
-        # "Using network Socket" / "via NET/Socket" are proof on their own.
+    if ib_kinds and not chosen:
+        # ``NET/IB : Using [0]mlx5_0:1/IB`` means the IB transport came up; NCCL prefers it over
+        # sockets, so without channel or "Using network" lines it is the network used.
+        found.add("NET/IB")
+    if socket_device and not chosen and not ib_kinds and not found & {"NET/IB", "NET/OFI", "COLLNET"}:
+        # ``NET/Socket : Using [0]eth0:…`` is also printed for the bootstrap network next to a
+        # working IB device; only "Using network Socket" / "via NET/Socket" are proof on their own.
         found.add("NET/Socket")
     if "NET/IB" in found and ib_kinds == {"RoCE"}:
         found.discard("NET/IB")

@@ -19,11 +19,16 @@ from .types import PerftestResult, PerftestRow
 MIB_PER_S_TO_GBIT_PER_S = 1048576 * 8 / 1e9
 """One perftest ``MB/sec`` (= MiB/s) in Gb/s."""
 
+# Titles as perftest's ``ctx_print_test_info`` builds them: the verb (``testsStr``), for atomics the
+# operation (``CMP_AND_SWAP``/``FETCH_AND_ADD``), then ``Bidirectional``/``Post List``, ``BW``/
+# ``Latency``, ``Test`` — e.g. ``RDMA_Write Post List BW Test``, ``Atomic FETCH_AND_ADD BW Test``.
 _TITLE = re.compile(
-    r"^\s*(?P<title>(?:RDMA_Write|RDMA_Read|Send|Atomic(?:_\w+)?|Raw Ethernet\w*|RDMA_Write_Imm)\s+"
-    r"(?:BW|Latency|Lat)(?:\s+\w+)*\s+Test)\s*$",
+    r"^\s*(?P<title>(?P<verb>RDMA_Write_imm|RDMA_Write|RDMA_Read|Send|Atomic(?:_\w+)?|Raw Ethernet\w*)\s+"
+    r"(?:[A-Za-z_]+\s+)*?(?P<kind>BW|Latency|Lat)(?:\s+\w+)*\s+Test)\s*$",
     re.IGNORECASE,
 )
+_RULE_LINE = re.compile(r"^-{20,}$")
+"""perftest's ``RESULT_LINE`` (87 dashes) closes each result table."""
 _FIELD = re.compile(r"(?P<key>[A-Za-z][\w .*/]*?)\s*:\s*(?P<value>\S+(?:\s\S+)*?)(?=\s{2,}|\t|$)")
 _BW_HEADER = re.compile(r"^\s*#bytes\s+(?:#sl\s+)?#iterations\s+BW peak\[(?P<unit>[A-Za-z/]+)\]")
 _LAT_HEADER = re.compile(r"^\s*#bytes\s+#iterations\s+t_min\[usec\]")
@@ -42,11 +47,15 @@ _TEST_NAMES = {
 }
 
 
-def _test_name(title: str) -> str:
-    t = title.lower()
-    verb = t.split()[0]
-    kind = "bw" if " bw " in f" {t} " else "latency"
-    return _TEST_NAMES.get((verb, kind), title.strip())
+def _test_name(verb: str, kind: str) -> str:
+    v = verb.lower()
+    if v == "rdma_write_imm":
+        v = "rdma_write"  # ib_write_bw --write_with_imm
+    elif v.startswith("atomic"):
+        v = "atomic"
+    elif v.startswith("raw ethernet"):
+        return "raw_ethernet_bw" if kind.lower() == "bw" else "raw_ethernet_lat"
+    return _TEST_NAMES.get((v, "bw" if kind.lower() == "bw" else "latency"), f"{verb} {kind}")
 
 
 def parse_perftest(text: str) -> PerftestResult:
@@ -60,13 +69,28 @@ def parse_perftest(text: str) -> PerftestResult:
     mode: str | None = None  # "bw_mib", "bw_gbit", "lat", "lat_dur"
     saw_header = False
     qos = False  # --sl sweep tables carry a "#sl" column after "#bytes"
+    closed = False  # a result table followed by perftest's closing dash line
+    open_rows = False  # rows read since the last header, not yet closed
     for lineno, raw in enumerate(split_lines(text), start=1):
         line = raw.strip()
         if not line:
             continue
-        title = _TITLE.match(line)
+        if mode and line[0].isdigit() and _ROW.match(line):  # the common case first: a result row
+            tokens = line.split()
+            row = _row([tokens[0], *tokens[2:]] if qos and mode.startswith("bw") else tokens, mode)
+            if row is None:
+                problems.append(f"line {lineno}: unreadable result row {line[:80]!r}")
+            else:
+                rows.setdefault(row.size_bytes, row)
+                open_rows, closed = True, False
+            continue
+        title = _TITLE.match(line) if line[0].isalpha() else None
         if title:
-            test = test or _test_name(title.group("title"))
+            test = test or _test_name(title.group("verb"), title.group("kind"))
+            continue
+        if line[0] == "-" and _RULE_LINE.match(line):
+            if open_rows:
+                closed, open_rows = True, False
             continue
         bw = _BW_HEADER.match(line)
         if bw:
@@ -88,6 +112,7 @@ def parse_perftest(text: str) -> PerftestResult:
                 problems.append(f"line {lineno}: unreadable result row {line[:80]!r}")
             else:
                 rows.setdefault(row.size_bytes, row)
+                open_rows, closed = True, False
             continue
         if ":" in line and not line.startswith("#"):
             for f in _FIELD.finditer(line):
@@ -110,6 +135,7 @@ def parse_perftest(text: str) -> PerftestResult:
         mtu=mtu,
         rows=tuple(sorted(rows.values(), key=lambda r: r.size_bytes)),
         problems=tuple(dict.fromkeys(problems)),
+        table_closed=closed,
     )
 
 

@@ -48,6 +48,10 @@ class NcclRun:
     """Transports seen in NCCL_DEBUG=INFO lines (values of :data:`Transport`)."""
     nccl_version: str | None
     problems: tuple[str, ...] = ()
+    tests_version: str | None = None
+    """``# nccl-tests version 2.17.6 …`` (newer builds)."""
+    iters: int | None = None
+    """``iters: 20`` of the header: timed iterations per size (warmup not counted)."""
     ib_link_layers: frozenset[str] = frozenset()
     """Link layers (``IB``, ``RoCE``) of the ports listed by ``NET/IB : Using …``; empty if not logged."""
 
@@ -106,6 +110,8 @@ class PerftestResult:
     mtu: int | None
     rows: tuple[PerftestRow, ...]
     problems: tuple[str, ...] = field(default_factory=tuple)
+    table_closed: bool = False
+    """A result table ended with perftest's closing dash line (False: the run was cut mid-table)."""
 
     @property
     def largest(self) -> PerftestRow | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiinfra_iac.blueprint.models import ValidationRules
 from aiinfra_iac.plan.model import ValidationCheckPlan
+from aiinfra_iac.validate.safe_read import ResultReadError, cap_for, read_result_file
 from aiinfra_iac.validate.types import CheckResult, CheckStatus
 
 
@@ -19,6 +20,8 @@ class Target:
     path: Path
     suffix: str = ""
     """Extra id part where a node has several results for one check (the RDMA device)."""
+    root: Path | None = None
+    """The results folder: the file is read only when its real path lies inside it."""
 
     @property
     def id(self) -> str:
@@ -47,13 +50,12 @@ class Target:
 
 
 def read_result(target: Target) -> str | CheckResult:
-    """The file's text, or a failed check when it is missing or unreadable."""
+    """The file's text, or a failed check when it is missing, unreadable or oversized
+    (bounded, regular files inside the results folder only: :mod:`aiinfra_iac.validate.safe_read`)."""
     try:
-        return target.path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return target.result("fail", f"missing result file {target.path}")
-    except OSError as error:
-        return target.result("fail", f"cannot read {target.path}: {error.strerror or error}")
+        return read_result_file(target.path, root=target.root, cap=cap_for(target.check.kind))
+    except ResultReadError as error:
+        return target.result("fail", error.detail)
 
 
 def problems_result(target: Target, tool: str, problems: tuple[str, ...]) -> CheckResult:

@@ -25,4 +25,6 @@ def judge_dcgm(target: Target, result: DcgmResult) -> CheckResult:
         return target.result("warn", f"dcgm warnings/unknown results in: {names}")
     ran = sum(1 for t in result.tests if t.status == "pass")
     skipped = sum(1 for t in result.tests if t.status == "skip")
+    if ran == 0:  # a diag that ran nothing proves nothing
+        return target.result("fail", f"no dcgm test ran: all {skipped} skipped")
     return target.result("pass", f"{ran} dcgm tests passed, {skipped} skipped")

@@ -18,6 +18,10 @@ def judge_gpu_burn(
     With ``pool``, the GPU names gpu-burn listed must be the pool's GPU model."""
     rates = [g.gflops for g in result.gpus if g.gflops is not None]
     slowest = min(rates) if rates else None
+    if result.errors:  # the error line gpu-burn printed is the first thing the detail says
+        more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        also = f"; {'; '.join(result.problems)}" if result.problems else ""
+        return target.result("fail", f"gpu-burn error: {result.errors[0]}{more}{also}")
     if result.problems:
         return target.result("fail", f"gpu-burn output is unusable: {'; '.join(result.problems)}")
     wrong_model, model_note = gpu_model(result.gpu_names, pool, "gpu-burn") if pool else (None, "")
@@ -30,12 +34,11 @@ def judge_gpu_burn(
             f"FAULTY GPU {', '.join(map(str, faulty))} of {len(result.gpus)}",
             measured=slowest,
         )
-    if result.errors:
-        more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-        return target.result("fail", f"gpu-burn error: {result.errors[0]}{more}")
     if not result.gpus:
         return target.result("fail", "gpu-burn tested no GPU (no 'Tested N GPUs' summary)")
     if expected_gpus and len(result.gpus) < expected_gpus:
         return target.result("fail", f"gpu-burn tested {len(result.gpus)} of {expected_gpus} GPUs")
     rate = f", slowest {slowest:g} Gflop/s" if slowest is not None else ""
-    return target.result("pass", f"{len(result.gpus)} GPUs OK{rate}{model_note}", measured=slowest)
+    # the CPU fallback's matmul workers stand in for GPUs: never call them GPUs
+    what = "CPU workers" if pool is not None and pool.gpu is None else "GPUs"
+    return target.result("pass", f"{len(result.gpus)} {what} OK{rate}{model_note}", measured=slowest)

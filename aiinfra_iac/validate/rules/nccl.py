@@ -14,20 +14,43 @@ from aiinfra_iac.validate.rules.common import Target, judge_bandwidth
 from aiinfra_iac.validate.rules.identity import gpu_model, network_mismatch
 from aiinfra_iac.validate.types import CheckResult
 
+COMPLETE_AT = 0.9
+"""A sweep is complete when its largest row reaches this share of the planned largest size (nccl-tests
+rounds sizes down to a multiple of the element count x ranks)."""
+
+
+def incomplete(largest: int | None, planned: int | None) -> str | None:
+    """``incomplete: …`` when a sweep stopped before the planned largest size, else None."""
+    if not planned or (largest is not None and largest >= COMPLETE_AT * planned):
+        return None
+    seen = "no size" if largest is None else _size(largest)
+    return f"incomplete: the sweep stopped at {seen} of the planned {_size(planned)}"
+
 
 def judge_nccl(
-    target: Target, run: NcclRun, pool: PoolPlan, rules: ValidationRules, *, expected_ranks: int
+    target: Target,
+    run: NcclRun,
+    pool: PoolPlan,
+    rules: ValidationRules,
+    *,
+    expected_ranks: int,
+    planned_largest: int | None = None,
 ) -> CheckResult:
-    """``expected_ranks``: GPUs the run should span (0 when unknown)."""
-    if run.problems:
-        return target.result("fail", f"nccl-tests output is unusable: {'; '.join(run.problems)}")
+    """``expected_ranks``: GPUs the run should span (0 when unknown); ``planned_largest``: the size
+    the sweep must reach (None: not judged)."""
     largest = run.largest
+    cut = incomplete(largest.size_bytes, planned_largest) if largest is not None else None
+    if run.problems:
+        lead = f"{cut}; " if cut and not run.problems[0].startswith(_TOOL_ERRORS) else ""
+        return target.result("fail", f"{lead}nccl-tests output is unusable: {'; '.join(run.problems)}")
     if largest is None:
         return target.result("fail", "nccl-tests printed no result row")
     if run.wrong_total:
         return target.result("fail", f"{run.wrong_total} wrong values (#wrong) — data corruption")
     if run.out_of_bounds:
         return target.result("fail", f"Out of bounds values: {run.out_of_bounds}")
+    if cut:
+        return target.result("fail", cut, measured=largest.oop_busbw_gbps)
     multi_node = target.check.scope == "pool" and pool.count > 1
     if multi_node and pool.fabric is not None and "NET/Socket" in run.transports:
         return target.result(
@@ -54,6 +77,18 @@ def judge_nccl(
         f"busbw @{_size(largest.size_bytes)}",
         pass_detail=via + model_note,
     )
+
+
+_TOOL_ERRORS = (
+    "Open MPI",
+    "nccl-tests reported",
+    "nccl-tests printed",
+    "nccl-tests:",
+    "mpirun",
+    "srun",
+    "a process",
+    "NCCL WARN",
+)
 
 
 def _size(size: int) -> str:

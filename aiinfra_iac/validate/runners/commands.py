@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
 from aiinfra_iac.validate import layout
+
+if TYPE_CHECKING:
+    from aiinfra_iac.validate.kinds.params import NcclParams
 
 NCCL_TESTS_HINT = (
     "build nccl-tests (git clone https://github.com/NVIDIA/nccl-tests && make MPI=1) and put its build/ "
@@ -65,14 +69,14 @@ def nccl_env(pool: PoolPlan) -> dict[str, str]:
     return {**pool.nccl_env, "NCCL_DEBUG": "INFO"}
 
 
-def _nccl_args(check: ValidationCheckPlan, gpus: int) -> tuple[str, ...]:
-    collective = layout.collective_of(check)
+def nccl_args(params: NcclParams, gpus: int) -> tuple[str, ...]:
+    """``<collective>_perf -b <min> -e <max> -f 2 -g <gpus>`` from the check's typed parameters."""
     return (
-        f"{collective}_perf",
+        f"{params.collective}_perf",
         "-b",
-        str(check.params.get("minBytes", "8")),
+        params.min_bytes_text,
         "-e",
-        str(check.params.get("maxBytes", "8G")),
+        params.max_bytes_text,
         "-f",
         "2",
         "-g",
@@ -81,32 +85,21 @@ def _nccl_args(check: ValidationCheckPlan, gpus: int) -> tuple[str, ...]:
 
 
 def node_steps(plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, node: str) -> list[Step]:
-    """Steps of a ``scope: node`` check on one node (rdma: see :func:`rdma_steps`)."""
-    prefix = f"{node}/"
-    if check.kind == "gpu_burn":
-        seconds = str(check.params.get("seconds", 300))
-        return [
-            Step(check.id, node, ("gpu_burn", "-tc", seconds), prefix + layout.GPU_BURN_FILE, tool="gpu_burn")
-        ]
-    if check.kind == "dcgm":
-        level = str(check.params.get("level", 3))
-        return [
-            Step(
-                check.id, node, ("dcgmi", "diag", "-r", level, "-j"), prefix + layout.DCGM_FILE, tool="dcgmi"
-            )
-        ]
-    if check.kind == "nccl":
-        args = _nccl_args(check, pool.gpus_per_node)
-        out = prefix + layout.nccl_file(layout.collective_of(check))
-        return [Step(check.id, node, args, out, env=nccl_env(pool), tool=args[0])]
-    raise ValueError(f"{check.kind} checks run in pairs: use rdma_steps")
+    """Steps of a ``scope: node`` check on one node, from its kind (rdma: see :func:`rdma_steps`)."""
+    from aiinfra_iac.validate.kinds import kind_of
+
+    if check.kind == "rdma":
+        raise ValueError(f"{check.kind} checks run in pairs: use rdma_steps")
+    return kind_of(check.kind).steps(plan, check, pool, node)
 
 
 def pool_step(plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, hosts: tuple[str, ...]) -> Step:
     """The multi-node nccl-tests run of a ``scope: pool`` check, launched from the pool's first host."""
     gpus = pool.gpus_per_node
     env = nccl_env(pool)
-    test = _nccl_args(check, 1)
+    from aiinfra_iac.validate.kinds.params import nccl_params
+
+    test = nccl_args(nccl_params(check, pool), 1)
     if plan.scheduler.type == "slurm":
         launcher: tuple[str, ...] = (
             "srun",
@@ -115,7 +108,12 @@ def pool_step(plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, hos
             f"--gpus-per-node={gpus}",
             f"--nodelist={','.join(hosts)}",
             "--mpi=pmix",
-            "--export=ALL," + ",".join(f"{k}={v}" for k, v in sorted(env.items())),
+            # Not --export=ALL,K=V,…: srun splits that list at commas, so a value with a comma
+            # (NCCL_IB_HCA=mlx5_0,mlx5_1) would be cut and could smuggle another variable in.
+            # env(1) takes each K=V as its own argument.
+            "--export=ALL",
+            "env",
+            *(f"{k}={v}" for k, v in sorted(env.items())),
         )
         run_env: dict[str, str] = {}
     else:

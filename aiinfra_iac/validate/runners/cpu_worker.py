@@ -9,23 +9,26 @@ rank's part of every collective run listed in the file.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from aiinfra_iac.childproc import child_env, track
 from aiinfra_iac.validate.runners.cpu_env import SINGLE_THREAD
 
 
 def spawn_worker(*args: str) -> subprocess.Popen[str]:
-    """Start a worker with one BLAS/OpenMP thread, in its own process group."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "aiinfra_iac.validate.runners.cpu_worker", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **SINGLE_THREAD},
-        start_new_session=True,
+    """Start a worker with one BLAS/OpenMP thread, in its own process group (tracked, so an
+    interrupted run kills it), with the allow-listed environment."""
+    return track(
+        subprocess.Popen(
+            [sys.executable, "-m", "aiinfra_iac.validate.runners.cpu_worker", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(SINGLE_THREAD),
+            start_new_session=True,
+        )
     )
 
 

@@ -35,8 +35,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from aiinfra_iac.plan.kubernetes import RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
-from aiinfra_iac.provision.kubernetes.values import RDMA_SHARED_RESOURCE
 
 NAMESPACE = "aiinfra-validation"
 DEFAULT_IMAGE = "aiinfra/gpu-validation:latest"

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate.runners import k8s_manifests as m
 from aiinfra_iac.validate.runners.commands import tool_hint
 from aiinfra_iac.validate.runners.k8s_jobs import PHASES, KubeJob, plan_jobs, with_server_address
@@ -172,13 +173,15 @@ class _Runner:
         for job in jobs:
             state = states.get(job.name, "timeout")
             if state != "complete":
-                self.console.print(f"[yellow]{job.check_id} on {job.node}: {job.kind} {job.name} {state}[/]")
+                what = f"{job.check_id} on {job.node}: {job.kind} {job.name} {state}"
+                self.console.print(f"[yellow]{markup(what)}[/]")
             done = self.kubectl.run(
                 "logs", job.log_source, "-n", self.options.namespace, "--tail=-1", check=False
             )
             if done.returncode != 0:
                 why = done.stderr.decode("utf-8", errors="replace").strip()
-                self.console.print(f"[yellow]{job.check_id} on {job.node}: no log ({why[:200]})[/]")
+                what = f"{job.check_id} on {job.node}: no log ({why[:200]})"
+                self.console.print(f"[yellow]{markup(what)}[/]")
                 continue
             text = done.stdout.decode("utf-8", errors="replace")
             if text.startswith(m.MISSING_MARK):
@@ -192,7 +195,7 @@ class _Runner:
         try:
             doc = self.kubectl.get_json(*args, "-n", self.options.namespace)
         except KubectlError as error:
-            self.console.print(f"[yellow]{error}; retrying[/]")
+            self.console.print(f"[yellow]{markup(error)}; retrying[/]")
             return []
         items = doc.get("items", []) if isinstance(doc, dict) else []
         return [item for item in items if isinstance(item, dict)]

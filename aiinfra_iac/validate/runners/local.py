@@ -17,21 +17,23 @@ from rich.console import Console
 
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
+from aiinfra_iac.terminal import markup
 from aiinfra_iac.validate import layout
 from aiinfra_iac.validate.runners.commands import Step, node_steps, pool_step, tool_hint
 from aiinfra_iac.validate.runners.cpu_env import default_workers
-from aiinfra_iac.validate.runners.sizes import parse_size
 
 if TYPE_CHECKING:
     from aiinfra_iac.validate.runners.cpu_collective import CollectiveRun
-
-CPU_MAX_BYTES = 8 << 20
-"""The CPU fallback caps nccl sweeps here: gloo on loopback is ~1 GB/s, 8 GiB would take minutes."""
 
 
 def run_local(
     plan: ClusterPlan, results_dir: Path, console: Console, *, burn_seconds: float | None = None
 ) -> None:
+    from aiinfra_iac.validate import snapshot
+
+    for pool in plan.pools:  # the sandbox's nodes are this machine: record what it has
+        for host in pool.hosts:
+            snapshot.collect_local(results_dir, host)
     cpu_checks = [c for c in plan.validation if plan.pool(c.pool).gpu is None]
     gpu_checks = [c for c in plan.validation if plan.pool(c.pool).gpu is not None]
     if gpu_checks:
@@ -61,7 +63,10 @@ def _run_cpu_fallback(
         pool = plan.pool(check.pool)
         workers = workers_of(check)
         if check.kind == "gpu_burn":
-            seconds = burn_seconds if burn_seconds is not None else float(check.params.get("seconds", 10))
+            from aiinfra_iac.validate.kinds.params import gpu_burn_params
+
+            planned = gpu_burn_params(check, pool).seconds
+            seconds = burn_seconds if burn_seconds is not None else float(planned)
             console.print(
                 f"[bold]{check.id}[/] {len(pool.hosts)} node(s): CPU burn, {workers} workers each, "
                 f"{seconds:g} s"
@@ -82,12 +87,11 @@ def _run_cpu_fallback(
 def _collective_runs(
     plan: ClusterPlan, check: ValidationCheckPlan, pool: PoolPlan, workers: int, results_dir: Path
 ) -> list[CollectiveRun]:
+    from aiinfra_iac.validate.kinds.params import nccl_params
     from aiinfra_iac.validate.runners.cpu_collective import CollectiveRun
 
-    lo = parse_size(check.params.get("minBytes", "8"))
-    hi = min(
-        parse_size(check.params.get("maxBytes", "8M")), int(check.params.get("cpuMaxBytes", CPU_MAX_BYTES))
-    )
+    params = nccl_params(check, pool)
+    lo, hi = params.min_bytes, params.sweep_max
     collective = layout.collective_of(check)
     if check.scope == "pool":
         hosts = tuple(h for h in pool.hosts for _ in range(workers))
@@ -124,7 +128,7 @@ def _run_gpu_steps(
     for step in steps:
         out = results_dir / step.output
         out.parent.mkdir(parents=True, exist_ok=True)
-        console.print(f"[bold]{step.check_id}[/] {step.host}: {step.shell()}")
+        console.print(f"[bold]{markup(step.check_id)}[/] {markup(step.host)}: {markup(step.shell())}")
         with out.open("w", encoding="utf-8") as handle:
             subprocess.run(
                 list(step.argv),

@@ -13,8 +13,8 @@ import shlex
 from collections import defaultdict
 from pathlib import Path
 
-from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.validate import unreachable
 from aiinfra_iac.validate.runners.commands import Step, tool_hint
 
 NODE_MARK = "aiinfra-node:"
@@ -71,7 +71,8 @@ def split(text: str) -> dict[str, str]:
 
 
 def split_results(results_dir: Path, steps: list[Step]) -> None:
-    """Write each job step's per-node output to ``<node>/<file>``; a missing tool stops with exit 2."""
+    """Write each job step's per-node output to ``<node>/<file>``; a node missing the tool gets an
+    ``unreachable.json`` marker with the cause (:mod:`aiinfra_iac.validate.unreachable`)."""
     for step in steps:
         if not step.split_to:
             continue
@@ -83,6 +84,8 @@ def split_results(results_dir: Path, steps: list[Step]) -> None:
         for node, output in sorted(split(text).items()):
             if output.startswith(MISSING_MARK):
                 tool = output[len(MISSING_MARK) :].split()[0]
-                raise MissingToolError(f"{tool} (on {node})", tool_hint(tool))
+                cause = f"{tool} is not installed on the node: {tool_hint(tool)}"
+                unreachable.mark(results_dir, node, cause, tool)
+                continue
             (results_dir / node).mkdir(parents=True, exist_ok=True)
             (results_dir / node / step.split_to).write_text(output, encoding="utf-8")

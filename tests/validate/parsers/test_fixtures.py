@@ -159,8 +159,9 @@ def test_nccl_newer_build_alltoall() -> None:
 
 def test_nccl_failure_log() -> None:
     run = parse_nccl_tests(_text(FIX / "misc" / "nccl_test_failure.log"))
-    assert run.rows == () and run.problems[0] == "no nccl-tests result rows found"
-    assert any(p.startswith("NCCL WARN: NET/IB : Got completion") for p in run.problems)
+    # the error line the tool printed comes first, then what is missing
+    assert run.rows == () and run.problems[0].startswith("NCCL WARN: NET/IB : Got completion")
+    assert "no nccl-tests result rows found" in run.problems
     assert any("Test NCCL failure" in p for p in run.problems)
     assert run.transports == frozenset({"NET/IB"})
 

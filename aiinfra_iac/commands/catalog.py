@@ -1,0 +1,97 @@
+"""``aiinfra catalog list [gpus|instances|nics] [--format text|json]``: the hardware facts the checks use.
+
+Every row carries its public source, so a reviewer can verify a number before trusting a
+threshold derived from it. Exit codes: 0, 2 unknown section.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Annotated, Any
+
+import typer
+
+from aiinfra_iac.commands._common import OutputFormat, stdout_console
+
+CATALOG_SCHEMA_VERSION = 1
+
+app = typer.Typer(help="The hardware catalog: GPUs, AWS instance types, NICs.", no_args_is_help=True)
+
+
+class Section(enum.StrEnum):
+    gpus = "gpus"
+    instances = "instances"
+    nics = "nics"
+
+
+def rows(section: Section) -> list[dict[str, Any]]:
+    """The catalog section as JSON-ready rows, sorted by name."""
+    from aiinfra_iac.catalog import load_catalog
+
+    catalog = load_catalog()
+    if section is Section.gpus:
+        return [
+            {
+                "id": g.id,
+                "aliases": list(g.aliases),
+                "architecture": g.architecture,
+                "memoryGiB": g.memory_gib,
+                "nvlinkGBps": g.nvlink_gbps,
+                "source": g.sources[0] if g.sources else None,
+            }
+            for g in sorted(catalog.gpus.values(), key=lambda g: g.id)
+        ]
+    if section is Section.instances:
+        return [
+            {
+                "name": i.name,
+                "gpu": f"{i.gpu_count}x {i.gpu_model}" if i.gpu_model else None,
+                "vcpus": i.vcpus,
+                "memoryGiB": i.memory_gib,
+                "efaInterfaces": i.efa_interfaces,
+                "networkGbps": i.network_gbps,
+                "usdPerHour": i.price_usd_hour,
+                "source": i.sources[0] if i.sources else None,
+            }
+            for i in sorted(catalog.instance_types.values(), key=lambda i: i.name)
+        ]
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "lineRateGbps": n.line_rate_gbps,
+            "linkTypes": list(n.link_types),
+            "source": n.sources[0] if n.sources else None,
+        }
+        for n in sorted(catalog.nics.values(), key=lambda n: n.id)
+    ]
+
+
+@app.command("list")
+def list_command(
+    section: Annotated[Section, typer.Argument(help="gpus, instances or nics.")] = Section.instances,
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (OutputFormat.text),
+) -> None:
+    """List one section of the catalog with the public source of each entry."""
+    found = rows(section)
+    if format is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {"schemaVersion": CATALOG_SCHEMA_VERSION, "section": section.value, "rows": found}, indent=2
+            )
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"catalog: {section.value}", title_justify="left")
+    for column in found[0]:
+        table.add_column(column, overflow="fold")
+    for row in found:
+        table.add_row(
+            *(
+                "" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                for v in row.values()
+            )
+        )
+    stdout_console().print(table)
