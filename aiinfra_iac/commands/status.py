@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_i
     from aiinfra_iac.plan.model import ClusterPlan
 
 
+STATUS_SCHEMA_VERSION = 1
+"""Version of ``status --format json``; raised when a key changes meaning or goes away."""
+
+
 def command(
     file: BlueprintArgument,
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
@@ -42,7 +46,7 @@ def command(
     except AiinfraError as error:
         fail(error)
     if output == OutputFormat.json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(json.dumps({"schemaVersion": STATUS_SCHEMA_VERSION, **report}, indent=2))
     else:
         typer.echo(_text(report))
     raise typer.Exit(EXIT_OK)
