@@ -39,6 +39,15 @@ def _plan(count: int) -> ClusterPlan:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def image_build_mode() -> Iterator[None]:
+    """These converges build a node image in a chroot (no GPU, no HCA): the roles' image-build mode,
+    in which the hardware guards report what they did not check instead of failing."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("aiinfra_iac.configure.rolevars.hardware_mode", lambda plan: "image-build")
+        yield
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chroot]:
     reason = missing_prerequisites()

@@ -15,7 +15,7 @@ import pytest
 
 from aiinfra_iac.childproc import cancel_on_signal, child_env, restored_signals
 
-LOCAL = Path(__file__).resolve().parents[2] / "blueprints" / "local-sandbox.yaml"
+LOCAL = Path(__file__).resolve().parents[2] / "blueprints" / "local-host.yaml"  # the in-process host sandbox
 
 
 def children_of(pid: int) -> list[int]:
@@ -106,7 +106,7 @@ def test_child_environment_is_an_allow_list() -> None:
 
 @pytest.mark.slow
 def test_up_interrupted_in_validate_says_where_and_resumes_there(tmp_path: Path) -> None:
-    text = LOCAL.read_text().replace("name: local-sandbox", "name: local-sandbox-int")
+    text = LOCAL.read_text().replace("name: local-host", "name: local-host-int")
     blueprint = tmp_path / "bp.yaml"
     blueprint.write_text(text.replace("gpuBurn: {seconds: 30}", "gpuBurn: {seconds: 120}"))
     proc = subprocess.Popen(
@@ -128,8 +128,6 @@ def test_up_interrupted_in_validate_says_where_and_resumes_there(tmp_path: Path)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and out == ""
     last = err.strip().splitlines()[-1]
-    assert last.startswith(
-        "interrupted during validate of local-sandbox-int (finished: provision, configure)"
-    )
-    stages = (tmp_path / "local-sandbox-int" / "stages.json").read_text()
+    assert last.startswith("interrupted during validate of local-host-int (finished: provision, configure)")
+    stages = (tmp_path / "local-host-int" / "stages.json").read_text()
     assert '"provision"' in stages and '"configure"' in stages and '"validate"' not in stages

@@ -58,7 +58,8 @@ def test_cpu_fallback_end_to_end(run: tuple[subprocess.CompletedProcess[str], Pa
         if check["kind"] == "nccl":
             assert check["measured"] > 0 and check["unit"] == "GB/s"
     results = Path(done.stderr.split("writing results to ", 1)[1].split()[0])
-    assert results.is_relative_to(out / "home" / ".aiinfra" / "results" / "local-host")
+    # one results convention for up and validate: <state>/<stack>/results/<UTC time>
+    assert results.is_relative_to(out / "home" / ".aiinfra" / "state" / "local-host" / "results")
     assert (results / "sandbox-1" / "gpu_burn.log").read_text().count(": OK") == 2
     assert "# Out of bounds values : 0 OK" in (results / "_cluster" / "nccl_all_reduce.log").read_text()
     assert (out / "junit.xml").read_text().count("<testcase") == len(doc["checks"])
