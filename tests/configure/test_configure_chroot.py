@@ -22,7 +22,7 @@ from rich.console import Console
 from aiinfra_iac.blueprint.models import Tuning
 from aiinfra_iac.configure.inventory import roles_for_pool
 from aiinfra_iac.configure.stage import ConfigureResult, run_configure
-from aiinfra_iac.errors import ConfigureError
+from aiinfra_iac.errors import NodesUnreachable
 from aiinfra_iac.plan.model import ClusterPlan
 
 pytestmark = [pytest.mark.roles, pytest.mark.slow]
@@ -145,13 +145,14 @@ def test_bad_hosts_reported_by_name_while_the_other_finishes(
         "dev-2": "ssh://root@127.0.0.1:1",
     }
     console = _console()
-    with pytest.raises(ConfigureError) as caught:
+    # An unreachable node makes it exit 3 (NodesUnreachable), its cause on the first line.
+    with pytest.raises(NodesUnreachable) as caught:
         run_configure(_plan(3), console=console, addresses=addresses, private_data_dir=tmp_path / "pdd")
     message = str(caught.value)
-    assert "configure failed on 2 of 3 host(s)" in message
-    assert "dev-1 (dev): failed at task 'Gathering Facts'" in message and "is not a directory" in message
-    assert "dev-2 (dev): unreachable" in message and "Connection refused" in message
-    assert "dev-0" not in message
+    assert caught.value.exit_code == 3
+    assert message.splitlines()[0].startswith("1 node(s) unreachable during configure")
+    assert "Connection refused" in message.splitlines()[0]
+    assert "dev-2" in message and "dev-0" not in message
     assert isinstance(console.file, io.StringIO)
     summary = {
         line.split("│")[1].strip(): line
