@@ -73,6 +73,6 @@ def test_up_converges_the_sandbox_nodes_and_down_removes_them(state: Path) -> No
 
     done, _ = _aiinfra(state, "down", str(BLUEPRINT), "--yes")
     assert done.returncode == 0, done.stderr
-    assert "removed 2 sandbox root(s)" in done.stderr
+    assert "removed the sandbox in" in done.stderr  # processes, mounts, namespaces, bridge, roots
     assert not sandbox.sandbox_dir(plan, state).exists()
     print(f"\nsandbox timings: provision {provision_s:.1f} s, configure {configure_s:.1f} s")
