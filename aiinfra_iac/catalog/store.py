@@ -78,6 +78,7 @@ def _gpus() -> dict[str, GpuModel]:
                 fp64_tflops=entry.get_float("fp64_tflops"),
                 tdp_watts=entry.get_int("tdp_watts", 1),
                 sources=entry.sources(),
+                compute_capability=entry.get_str("compute_capability"),
             )
         )
     indexed = index_by(gpus, "id", file)

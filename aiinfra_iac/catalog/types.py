@@ -29,6 +29,8 @@ class GpuModel:
     fp64_tflops: float
     tdp_watts: int
     sources: tuple[str, ...]
+    compute_capability: str = ""
+    """CUDA compute capability, e.g. ``9.0`` (https://developer.nvidia.com/cuda-gpus)."""
 
 
 @dataclass(frozen=True)

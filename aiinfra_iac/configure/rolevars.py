@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiinfra_iac.blueprint.models import RoceSpec
-from aiinfra_iac.catalog.hosts import instance_layout
 from aiinfra_iac.configure.hostlist import compress
 from aiinfra_iac.observability.grafana import DASHBOARDS_DIR
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
@@ -226,11 +225,9 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
         node: dict[str, object] = {"name": compress(pool.hosts), "gpus": pool.gpus_per_node}
         if pool.gpu:
             node["gpu_type"] = gres_type(pool.gpu.model)
-        layout = instance_layout(pool.instance_type)
+        layout = _cpu_layout(pool)
         if layout is not None:
-            node["sockets"] = layout.sockets
-            node["cores_per_socket"] = layout.cores_per_socket
-            node["threads_per_core"] = layout.threads_per_core
+            node["sockets"], node["cores_per_socket"], node["threads_per_core"] = layout
         elif _is_chroot_sandbox(plan):
             node.update(SANDBOX_NODE)
         else:
@@ -242,6 +239,13 @@ def _slurm_nodes(plan: ClusterPlan) -> list[dict[str, object]]:
             node["features"] = features
         nodes.append(node)
     return nodes
+
+
+def _cpu_layout(pool: PoolPlan) -> tuple[int, int, int] | None:
+    """Sockets, cores per socket, threads per core as the plan carries them (from the catalog)."""
+    if pool.sockets is None or pool.cores_per_socket is None or pool.threads_per_core is None:
+        return None
+    return pool.sockets, pool.cores_per_socket, pool.threads_per_core
 
 
 def _slurm_partitions(plan: ClusterPlan) -> list[dict[str, object]]:
@@ -277,10 +281,10 @@ def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
     Only where the catalog knows the CPU layout (``host_layouts.yaml``); elsewhere the role lists
     the GPUs without ``Cores=`` (or lets NVML detect them, where the Slurm build has it).
     """
-    layout = instance_layout(pool.instance_type)
+    layout = _cpu_layout(pool)
     if not pool.gpu or layout is None or not pool.gpu_numa or pool.numa_nodes < 1:
         return []
-    per_node = layout.cores // pool.numa_nodes
+    per_node = layout[0] * layout[1] // pool.numa_nodes
     if per_node < 1:
         return []
     return [
@@ -332,23 +336,9 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     }
 
 
-# CUDA compute capability per canonical GPU model, for building gpu-burn and nccl-tests for exactly
-# that GPU. Source: https://developer.nvidia.com/cuda-gpus
-COMPUTE_CAPABILITY = {
-    "A100-SXM-40GB": "80",
-    "A100-SXM-80GB": "80",
-    "A10G": "86",
-    "L4": "89",
-    "L40S": "89",
-    "H100-SXM": "90",
-    "H100-PCIE": "90",
-    "H200-SXM": "90",
-    "B200": "100",
-}
-
-
 def validation_tools_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
-    capability = COMPUTE_CAPABILITY.get(pool.gpu.model, "") if pool.gpu else ""
+    # The plan carries the catalog's CUDA compute capability ("9.0"); nvcc spells it "90".
+    capability = pool.gpu.compute_capability.replace(".", "") if pool.gpu else ""
     if not capability:
         return {}
     return {

@@ -41,6 +41,8 @@ class GpuPlan(PlanModel):
     nvlink_gbps: float
     nvswitch: bool
     architecture: str
+    compute_capability: str = ""
+    """CUDA compute capability from the catalog, e.g. ``9.0`` (https://developer.nvidia.com/cuda-gpus)."""
 
 
 class Rail(PlanModel):
@@ -117,6 +119,14 @@ class PoolPlan(PlanModel):
     """How ``hourly_usd_per_node`` was estimated (on-demand list price, spot/capacity-block caveats)."""
     root_volume_gib: int | None = None
     """aws: root EBS volume size from the blueprint; None: the provider's default."""
+    roles: tuple[str, ...] = ()
+    """The configure roles applied to this pool, in ``roles/site.yml`` order; empty where the
+    provider's nodes are not configured (derived once in :mod:`aiinfra_iac.plan.roles`)."""
+    sockets: int | None = None
+    """CPU sockets per node from the catalog's host layout; None where unknown."""
+    cores_per_socket: int | None = None
+    threads_per_core: int | None = None
+    """From the catalog (AWS CPU options docs); None where unknown (the role reads the host's facts)."""
 
     @property
     def gpus_per_node(self) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aiinfra_iac.blueprint.models import Blueprint, Dpu, Fabric, NodePool
+from aiinfra_iac.catalog.hosts import instance_layout
 from aiinfra_iac.catalog.store import load_catalog, normalize_gpu_model
 from aiinfra_iac.catalog.types import Catalog, InstanceType
 from aiinfra_iac.errors import BlueprintError, Problem
@@ -29,6 +30,7 @@ from aiinfra_iac.plan.model import (
 )
 from aiinfra_iac.plan.nccl_env import nccl_env
 from aiinfra_iac.plan.rails import default_gpu_numa, default_numa_nodes, efa_rails, hca_rails, spread_cards
+from aiinfra_iac.plan.roles import with_roles
 
 RESOLVE_PROBLEM_ID = "AI199"
 
@@ -62,6 +64,7 @@ def _gpu(index: int, pool: NodePool, instance: InstanceType | None, catalog: Cat
         nvlink_gbps=facts.nvlink_gbps,
         nvswitch=facts.nvswitch,
         architecture=facts.architecture,
+        compute_capability=facts.compute_capability,
     )
 
 
@@ -146,6 +149,7 @@ class _Resolver:
         fabric = self.fabric(index, pool, instance, gpu_count, dpu)
         rails = self.rails(fabric, instance, gpu_count, gpu_numa, numa_nodes)
         cost = pool_cost(self.provider, instance, pool.capacity)
+        layout = instance_layout(pool.instance_type)
         return PoolPlan(
             name=pool.name,
             role=pool.role,
@@ -171,6 +175,9 @@ class _Resolver:
             local_nvme_gib=instance.local_nvme_gib if instance else 0,
             cost_note=cost.note,
             root_volume_gib=pool.root_volume_gib,
+            sockets=layout.sockets if layout else None,
+            cores_per_socket=layout.cores_per_socket if layout else None,
+            threads_per_core=layout.threads_per_core if layout else None,
         )
 
     @staticmethod
@@ -267,7 +274,7 @@ class _Resolver:
 def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPlan:
     """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined."""
     try:
-        return _Resolver(blueprint, load_catalog()).plan(source_files)
+        return with_roles(_Resolver(blueprint, load_catalog()).plan(source_files))
     except _Failure as failure:
         file = source_files[0] if source_files else None
         raise BlueprintError(

@@ -53,7 +53,21 @@ def _pool(plan: ClusterPlan, pool: PoolPlan) -> dict[str, Any]:
         "role": pool.role,
         "nodes": pool.count,
         "instanceType": pool.instance_type,
-        "gpu": None if pool.gpu is None else {"model": pool.gpu.model, "count": pool.gpu.count},
+        "gpu": None
+        if pool.gpu is None
+        else {
+            "model": pool.gpu.model,
+            "count": pool.gpu.count,
+            "computeCapability": pool.gpu.compute_capability or None,
+        },
+        "cpu": None
+        if pool.threads_per_core is None
+        else {
+            "sockets": pool.sockets,
+            "coresPerSocket": pool.cores_per_socket,
+            "threadsPerCore": pool.threads_per_core,
+        },
+        "roles": list(pool.roles),
         "capacity": pool.capacity.type,
         "fabric": _fabric(pool),
         "rails": [{"device": r.device, "gpus": list(r.gpus), "numa": r.numa_node} for r in pool.rails],

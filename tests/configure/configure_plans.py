@@ -16,9 +16,16 @@ from aiinfra_iac.blueprint.models import (
     ValidationRules,
 )
 from aiinfra_iac.plan.model import ClusterPlan, FabricPlan, GpuPlan, PoolPlan, Rail, Summary
+from aiinfra_iac.plan.roles import with_roles
 
 H100 = GpuPlan(
-    model="H100-SXM", count=8, memory_gib=80, nvlink_gbps=900.0, nvswitch=True, architecture="hopper"
+    model="H100-SXM",
+    count=8,
+    memory_gib=80,
+    nvlink_gbps=900.0,
+    nvswitch=True,
+    architecture="hopper",
+    compute_capability="9.0",
 )
 
 
@@ -117,7 +124,7 @@ def cluster(
 ) -> ClusterPlan:
     fabrics = tuple({p.fabric.name: p.fabric for p in pools if p.fabric}.values())
     sched = Scheduler(type=scheduler, slurm=SlurmScheduler() if scheduler == "slurm" else None)  # type: ignore[arg-type]
-    return ClusterPlan(
+    plan = ClusterPlan(
         name=name,
         team="research",
         labels={},
@@ -141,6 +148,7 @@ def cluster(
             estimated_hourly_usd=0,
         ),
     )
+    return with_roles(plan)
 
 
 def ib_slurm_cluster() -> ClusterPlan:
@@ -161,3 +169,19 @@ def ib_slurm_cluster() -> ClusterPlan:
         ),
         storage=(nfs,),
     )
+
+
+def on_instance(p: PoolPlan, instance_type: str, **extra: object) -> PoolPlan:
+    """``p`` on an EC2 instance type, with the catalog's CPU layout as resolve puts it in the plan."""
+    from aiinfra_iac.catalog.hosts import instance_layout
+
+    layout = instance_layout(instance_type)
+    assert layout is not None, instance_type
+    update: dict[str, object] = {
+        "instance_type": instance_type,
+        "sockets": layout.sockets,
+        "cores_per_socket": layout.cores_per_socket,
+        "threads_per_core": layout.threads_per_core,
+        **extra,
+    }
+    return p.model_copy(update=update)

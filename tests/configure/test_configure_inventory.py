@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
-from configure_plans import H100, cluster, efa_fabric, ib_fabric, ib_slurm_cluster, pool, roce_fabric
+from configure_plans import (
+    H100,
+    cluster,
+    efa_fabric,
+    ib_fabric,
+    ib_slurm_cluster,
+    on_instance,
+    pool,
+    roce_fabric,
+)
 
 from aiinfra_iac.blueprint.models import Storage, Tuning
 from aiinfra_iac.configure.inventory import (
@@ -17,6 +27,7 @@ from aiinfra_iac.configure.inventory import (
     roles_for_pool,
 )
 from aiinfra_iac.configure.rolevars import unmounted_lustre
+from aiinfra_iac.plan.roles import with_roles
 
 
 def test_groups_per_pool_role_fabric_and_role() -> None:
@@ -75,8 +86,8 @@ def test_roles_follow_fabric_storage_scheduler_and_driver_owner() -> None:
     ]
     assert "roce" in roles_for_pool(plan, plan.pool("roce"))
     assert "rdma_infiniband" not in roles_for_pool(plan, plan.pool("roce"))
-    operator = plan.model_copy(
-        update={"tuning": Tuning.model_validate({"driver": {"managedBy": "gpu-operator"}})}
+    operator = with_roles(
+        plan.model_copy(update={"tuning": Tuning.model_validate({"driver": {"managedBy": "gpu-operator"}})})
     )
     assert "nvidia_driver" not in roles_for_pool(operator, operator.pool("efa"))
     assert "nccl" in roles_for_pool(operator, operator.pool("efa"))
@@ -263,11 +274,12 @@ def test_every_catalog_gpu_has_a_compute_capability() -> None:
 
     from ruamel.yaml import YAML
 
-    from aiinfra_iac.configure.rolevars import COMPUTE_CAPABILITY
-
     data = Path(__file__).resolve().parents[2] / "aiinfra_iac" / "catalog" / "data" / "gpus.yaml"
-    ids = {gpu["id"] for gpu in YAML(typ="safe").load(data.read_text())["gpus"]}
-    assert ids == set(COMPUTE_CAPABILITY)
+    gpus = YAML(typ="safe").load(data.read_text())["gpus"]
+    assert gpus
+    for gpu in gpus:
+        assert re.fullmatch(r"\d+\.\d+", str(gpu.get("compute_capability", ""))), gpu["id"]
+    assert "https://developer.nvidia.com/cuda-gpus" in data.read_text()
 
 
 def test_efa_dpu_and_tool_vars() -> None:
@@ -299,13 +311,13 @@ def test_gres_gpus_carry_the_cores_of_each_gpus_numa_node() -> None:
     from aiinfra_iac.configure.rolevars import gres_gpus
 
     # p5.48xlarge: 2 sockets x 48 cores (catalog host_layouts.yaml), 2 NUMA nodes; GPUs 0-3 on node 0.
-    gpu_pool = pool("train", 2, gpu=H100).model_copy(update={"instance_type": "p5.48xlarge"})
+    gpu_pool = on_instance(pool("train", 2, gpu=H100), "p5.48xlarge")
     lines = gres_gpus(gpu_pool)
     assert [line["file"] for line in lines] == [f"/dev/nvidia{i}" for i in range(8)]
     assert {line["cores"] for line in lines[:4]} == {"0-47"}
     assert {line["cores"] for line in lines[4:]} == {"48-95"}
     # p4d.24xlarge: 2 x 24 cores.
-    p4d = pool("train", 2, gpu=H100).model_copy(update={"instance_type": "p4d.24xlarge"})
+    p4d = on_instance(pool("train", 2, gpu=H100), "p4d.24xlarge")
     assert [line["cores"] for line in gres_gpus(p4d)] == ["0-23"] * 4 + ["24-47"] * 4
     # Without a known CPU layout (on-prem) the role lists the GPUs without Cores=.
     assert gres_gpus(pool("train", 2, gpu=H100)) == []
@@ -320,9 +332,7 @@ def test_gres_gpus_carry_the_cores_of_each_gpus_numa_node() -> None:
 def test_slurm_node_lines_from_the_catalog_layout(
     instance_type: str, memory_gib: int, layout: tuple[int, int, int]
 ) -> None:
-    gpu_pool = pool("train", 2, gpu=H100).model_copy(
-        update={"instance_type": instance_type, "memory_gib": memory_gib}
-    )
+    gpu_pool = on_instance(pool("train", 2, gpu=H100), instance_type, memory_gib=memory_gib)
     plan = cluster((gpu_pool, pool("head", 1, role="controller")), scheduler="slurm")
     (node,) = role_vars_for_pool(plan, plan.pool("train"))["slurm_nodes"]  # type: ignore[misc]
     assert (node["sockets"], node["cores_per_socket"], node["threads_per_core"]) == layout
