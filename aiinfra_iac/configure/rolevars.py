@@ -100,7 +100,11 @@ def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
 
 
 def efa_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
-    out: RoleVars = {"efa_reboot": plan.tuning.host.reboot}
+    out: RoleVars = {
+        "efa_reboot": plan.tuning.host.reboot,
+        "efa_expected_devices": [r.device for r in pool.rails] if pool.fabric else [],
+        "efa_hardware_mode": hardware_mode(plan),
+    }
     fi_env = {k: v for k, v in pool.nccl_env.items() if k.startswith("FI_")}
     if fi_env:
         out["efa_fi_env"] = fi_env

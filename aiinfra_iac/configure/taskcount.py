@@ -30,7 +30,8 @@ def _load(path: Path) -> Any:
         return None
 
 
-def _count_tasks(tasks: Any, base: Path, roles_dir: Path, depth: int) -> int:
+def _count_tasks(tasks: Any, base: Path, roles_dir: Path, depth: int, roles: bool = True) -> int:
+    """Tasks in ``tasks``; with ``roles=False`` a role include counts nothing (the caller adds them)."""
     if not isinstance(tasks, list) or depth > 8:
         return 0
     total = 0
@@ -52,7 +53,7 @@ def _count_tasks(tasks: Any, base: Path, roles_dir: Path, depth: int) -> int:
         if role_key is not None:
             target = task[role_key]
             name = target.get("name") if isinstance(target, dict) else None
-            if isinstance(name, str) and "{{" not in name:
+            if roles and isinstance(name, str) and "{{" not in name:
                 total += role_task_count(roles_dir, name)
             continue
         total += 1
@@ -76,5 +77,6 @@ def expected_tasks(roles_dir: Path, playbook: Path, roles: list[str]) -> int:
     for play in plays if isinstance(plays, list) else []:
         if isinstance(play, dict):
             own += 1 if play.get("gather_facts", True) else 0
-            own += _count_tasks(play.get("tasks"), playbook.parent, roles_dir, 0)
+            # site.yml includes every role under a `when`: only the pool's roles run (added below).
+            own += _count_tasks(play.get("tasks"), playbook.parent, roles_dir, 0, roles=False)
     return own + sum(role_task_count(roles_dir, role) for role in roles)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from aiinfra_iac.configure.roles import ROLE_ORDER
 from aiinfra_iac.configure.taskcount import expected_tasks, role_task_count
@@ -73,3 +74,51 @@ def test_task_estimate_counts_the_roles() -> None:
     assert expected_tasks(roles, playbook, ["observability"]) == bare + role_task_count(
         roles, "observability"
     )
+
+
+SITE_TAGS = {
+    "driver": {"nvidia_driver"},
+    "nccl": {"nccl"},
+    "rdma": {"rdma_infiniband", "roce", "efa"},
+    "efa": {"efa"},
+    "dpu": {"bluefield_dpu"},
+    "slurm": {"slurm"},
+    "tuning": {"host_tuning"},
+}
+
+
+def _listed_roles(tags: str) -> set[str]:
+    proc = subprocess.run(
+        [
+            _tool("ansible-playbook"),
+            "--list-tasks",
+            "--tags",
+            tags,
+            "-i",
+            "localhost,",
+            str(REPO / "roles" / "site.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "ANSIBLE_ROLES_PATH": str(REPO / "roles"), "HOME": str(REPO)},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {line.split("Apply ", 1)[1].split()[0] for line in proc.stdout.splitlines() if "Apply " in line}
+
+
+@pytest.mark.parametrize("tag", sorted(SITE_TAGS))
+def test_site_tags_select_one_concern(tag: str) -> None:
+    """`--tags <concern>` keeps only that concern's role includes (their tasks carry it via apply)."""
+    assert _listed_roles(tag) == SITE_TAGS[tag]
+
+
+def test_site_includes_every_role_in_role_order() -> None:
+    plays = YAML(typ="safe").load((REPO / "roles" / "site.yml").read_text())
+    key = "ansible.builtin.include_role"
+    names = [t[key]["name"] for t in plays[0]["tasks"] if key in t]
+    assert tuple(names) == ROLE_ORDER
+    for task in plays[0]["tasks"]:
+        if "ansible.builtin.include_role" in task:
+            # The include's tags are also applied to the role's own tasks.
+            assert task["ansible.builtin.include_role"]["apply"]["tags"] == task["tags"]

@@ -39,3 +39,20 @@ def test_missing_hcas_fail_the_rdma_converge_naming_them(chroot: Chroot) -> None
     failure = result.task("Fail when RDMA devices the plan expects are missing")
     assert failure.failed and "mlx5_0, mlx5_3" in failure.msg
     assert not chroot.installed("rdma-core")
+
+
+def test_missing_efa_devices_fail_the_efa_converge_naming_them(chroot: Chroot) -> None:
+    result = chroot.converge("efa", {"efa_expected_devices": ["efa0", "efa1", "efa2", "efa3"]})
+    assert result.rc != 0
+    failure = result.task("Fail when the EFA devices the plan expects are missing")
+    assert failure.failed and "4 EFA device(s) (efa0, efa1, efa2, efa3)" in failure.msg
+    assert "0 are on the PCI bus" in failure.msg
+
+
+def test_sandbox_mode_reports_the_skipped_efa_check(chroot: Chroot) -> None:
+    variables = {"efa_expected_devices": ["efa0"], "efa_hardware_mode": "image-build", "efa_install": "never"}
+    result = chroot.converge_ok("efa", variables, check=True)
+    assert (
+        "image-build mode: EFA devices not checked (1 expected: efa0)"
+        in result.task("Report the skipped EFA device check").msg
+    )
