@@ -89,8 +89,8 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
 
 
 def configure(ctx: UpContext) -> None:
-    from aiinfra_iac.configure.roles import configures_nodes
     from aiinfra_iac.configure.stage import run_configure
+    from aiinfra_iac.plan.roles import configures_nodes
 
     result = run_configure(
         ctx.plan,
