@@ -24,6 +24,7 @@ from aiinfra_iac.configure.inventory import roles_for_pool
 from aiinfra_iac.configure.stage import ConfigureResult, run_configure
 from aiinfra_iac.errors import NodesUnreachable
 from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.plan.roles import with_roles
 
 pytestmark = [pytest.mark.roles, pytest.mark.slow]
 
@@ -34,8 +35,9 @@ def _plan(count: int) -> ClusterPlan:
         provider="onprem",
         scheduler="kubernetes",
     )
-    return plan.model_copy(
-        update={"tuning": Tuning.model_validate({"driver": {"managedBy": "gpu-operator"}})}
+    # The plan derives each pool's roles when it is resolved: re-derive them after changing the tuning.
+    return with_roles(
+        plan.model_copy(update={"tuning": Tuning.model_validate({"driver": {"managedBy": "gpu-operator"}})})
     )
 
 
