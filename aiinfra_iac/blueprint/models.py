@@ -63,7 +63,7 @@ class Metadata(BlueprintModel):
         default=None,
         pattern=r"^[A-Za-z0-9_.-]{1,100}$",
         description="Pulumi stack and state folder name; default: the name plus the target "
-        "(aws profile and region, kubernetes context).",
+        "(aws account (or profile) and region, kubernetes context).",
     )
 
 
@@ -84,6 +84,13 @@ class Provider(BlueprintModel):
     )
     profile: str | None = Field(
         default=None, pattern=pat.AWS_PROFILE, description="aws: named credentials profile."
+    )
+    account_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{12}$",
+        description="aws: the 12-digit account the cluster lives in. It names the stack "
+        "(<name>.<account>.<region>), and preflight, up and down stop when the credentials belong "
+        "to another account.",
     )
     kubeconfig: str | None = Field(
         default=None, pattern=pat.USER_PATH, description="kubernetes: path of the kubeconfig file."

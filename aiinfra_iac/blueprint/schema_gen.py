@@ -84,6 +84,7 @@ EXAMPLES: dict[str, Any] = {
     "Provider.region": "us-east-1",
     "Provider.availabilityZone": "us-east-1a",
     "Provider.profile": "training",
+    "Provider.accountId": "123456789012",
     "Provider.kubeconfig": "~/.kube/config",
     "Provider.context": "gpu-cluster",
     "Provider.sshUser": "ansible",

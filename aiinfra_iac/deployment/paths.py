@@ -84,15 +84,16 @@ def private_dir(path: Path) -> Path:
 
 def stack_name(plan: ClusterPlan) -> str:
     """The Pulumi stack (and state sub-folder) of a plan: ``metadata.stack`` when given, else
-    the name plus the target, so one name in two regions, profiles or contexts never collides:
-    aws ``<name>.<profile>.<region>`` (profile left out when unset), kubernetes ``<name>.<context>``,
-    onprem/local ``<name>``. Characters Pulumi does not allow in stack names become ``-``."""
+    the name plus the target, so one name in two accounts, regions or contexts never collides:
+    aws ``<name>.<account>.<region>`` (``accountId``; where it is unset the profile stands for the
+    account, and is left out when unset too), kubernetes ``<name>.<context>``, onprem/local
+    ``<name>``. Characters Pulumi does not allow in stack names become ``-``."""
     if plan.stack:
         return plan.stack
     provider = plan.provider
     parts = [plan.name]
     if provider.type == "aws":
-        parts += [p for p in (provider.profile, provider.region) if p]
+        parts += [p for p in (provider.account_id or provider.profile, provider.region) if p]
     elif provider.type == "kubernetes" and provider.context:
         parts.append(provider.context)
     return ".".join(_UNSAFE.sub("-", p).strip("-") or "x" for p in parts)

@@ -62,6 +62,7 @@ class AwsApi(Protocol):
     def image_exists(self, image_id: str) -> bool: ...
     def public_parameter(self, name: str) -> str | None: ...
     def addon_versions(self, addon: str, kubernetes_version: str) -> set[str]: ...
+    def account(self) -> str: ...
 
 
 _NOT_FOUND = {
@@ -117,7 +118,7 @@ class Boto3Api:
         self._config = config
         self._clients: dict[str, Any] = {}
         try:
-            session.client("sts", config=config).get_caller_identity()
+            identity = session.client("sts", config=config).get_caller_identity()
         except NoCredentialsError:
             raise UsageError(
                 "no AWS credentials found: set AWS_PROFILE or spec.provider.profile, or run `aws configure`"
@@ -131,6 +132,11 @@ class Boto3Api:
             raise UsageError(f"AWS STS GetCallerIdentity failed: {code or error}") from None
         except BotoCoreError as error:
             raise UsageError(f"cannot reach the AWS API: {error}") from None
+        self._account = str(identity.get("Account", ""))
+
+    def account(self) -> str:
+        """The account the credentials belong to (STS GetCallerIdentity, asked once at start)."""
+        return self._account
 
     def _client(self, service: str) -> Any:
         """One client per service, made on first use (loading a service model costs ~0.1-0.5 s)."""

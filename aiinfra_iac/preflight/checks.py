@@ -3,7 +3,8 @@
 PF101 instance type offered in the AZ · PF102 vCPU quota · PF103 reservation exists ·
 PF104 reservation active or scheduled · PF105 reservation matches type and AZ ·
 PF106 reservation large enough · PF107 placement group compatible · PF108 AMI exists ·
-PF109 EKS version supported · PF110 EKS add-on version offered · PF111 block times match.
+PF109 EKS version supported · PF110 EKS add-on version offered · PF111 block times match ·
+PF112 credentials belong to ``provider.accountId``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,25 @@ def _unverified(check_id: str, error: Unverifiable, what: str) -> Finding:
         f"{what}: not checked, {error.why}",
         "verify it by hand (aws CLI or console) before up",
     )
+
+
+def account(plan: ClusterPlan, api: AwsApi, pins: AwsPins, today: dt.date) -> Iterator[Finding]:
+    """The credentials' account is the blueprint's ``accountId`` (where it names one): a profile
+    of the wrong account would otherwise create the cluster there."""
+    wanted = plan.provider.account_id
+    found = api.account()
+    if wanted is None:
+        yield Finding("PF112", "ok", f"account {found}", "credentials in use (no accountId to compare)")
+    elif found == wanted:
+        yield Finding("PF112", "ok", f"account {found}", "the credentials belong to spec.provider.accountId")
+    else:
+        yield Finding(
+            "PF112",
+            "problem",
+            f"account {found}",
+            f"the credentials belong to account {found}, the blueprint's spec.provider.accountId is {wanted}",
+            f"use credentials of account {wanted} (spec.provider.profile or AWS_PROFILE), or fix accountId",
+        )
 
 
 def offerings(plan: ClusterPlan, api: AwsApi, pins: AwsPins, today: dt.date) -> Iterator[Finding]:
@@ -352,6 +372,7 @@ def run_preflight(plan: ClusterPlan, api: AwsApi, pins: AwsPins, today: dt.date)
     """Every check on ``plan``; a check whose call the endpoint cannot answer reports unverified."""
     report = PreflightReport(plan.name, plan.provider.region or "", plan.provider.availability_zone or "")
     steps: list[Callable[[], Iterator[Finding]]] = [
+        lambda: account(plan, api, pins, today),
         lambda: offerings(plan, api, pins, today),
         lambda: quotas(plan, api, pins, today),
         lambda: reservations(plan, api, pins, today, report),

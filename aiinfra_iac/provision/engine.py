@@ -1,7 +1,7 @@
 """Run a plan's Pulumi program for real through the Automation API.
 
 * one stack per blueprint and target, named by :func:`aiinfra_iac.deployment.paths.stack_name`
-  (``metadata.stack``, else the name plus AWS profile/region or the Kubernetes context), in
+  (``metadata.stack``, else the name plus AWS account (or profile)/region or the Kubernetes context), in
   project ``aiinfra``;
 * a local file backend by default: ``~/.aiinfra/state`` (``AIINFRA_STATE_DIR`` or
   ``--state-dir`` override), its files made owner-only (0600, folders 0700) after every
@@ -20,6 +20,7 @@ The Pulumi CLI is looked for before anything else; without it the caller gets a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -192,6 +193,12 @@ class Engine:
                 stack.set_config("aws:region", auto.ConfigValue(plan.provider.region))
                 if plan.provider.profile:
                     stack.set_config("aws:profile", auto.ConfigValue(plan.provider.profile))
+                if plan.provider.account_id:
+                    # The AWS provider refuses to act in any other account:
+                    # https://www.pulumi.com/registry/packages/aws/installation-configuration/
+                    # (allowedAccountIds, a list; the config value is its JSON form).
+                    allowed = json.dumps([plan.provider.account_id])
+                    stack.set_config("aws:allowedAccountIds", auto.ConfigValue(allowed))
             if plan.source_files:
                 stack.set_config("aiinfra:blueprint", auto.ConfigValue(plan.source_files[0]))
         except auto.errors.CommandError as error:

@@ -215,3 +215,19 @@ def test_up_gate_stops_on_problems_and_passes_a_good_plan(aws_env: dict[str, str
         preflight_gate(plan, console, fake_api({}, {}))
     assert raised.value.exit_code == 1 and "nothing was created" in str(raised.value)
     preflight_gate(plan, console, fake_api({"cr-0a1b2c3d4e5f60718": block()}, {}))
+
+
+def test_credentials_of_another_account_exit_1_naming_both(aws_env: dict[str, str], tmp_path: Path) -> None:
+    # moto's STS answers with its default account, 123456789012
+    path = write(tmp_path)
+    path.write_text(
+        path.read_text().replace("region: us-east-1,", "region: us-east-1, accountId: '111111111111',")
+    )
+    done = cli(path, aws_env, "--format", "json")
+    assert done.returncode == 1, done.stderr + done.stdout
+    wrong = [c for c in json.loads(done.stdout)["checks"] if c["id"] == "PF112"]
+    assert [c["status"] for c in wrong] == ["problem"]
+    assert "123456789012" in wrong[0]["message"] and "111111111111" in wrong[0]["message"]
+    path.write_text(path.read_text().replace("111111111111", "123456789012"))
+    right = run(path, fake_api({}, {"L-417A185B": 1e6, "L-1216C47A": 1e6}))
+    assert [f.status for f in right.findings if f.id == "PF112"] == ["ok"]

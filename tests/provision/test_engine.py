@@ -257,6 +257,10 @@ def test_stack_name_carries_the_target_or_metadata_stack() -> None:
         update={"provider": p5.provider.model_copy(update={"region": "eu-west-1", "profile": "prod"})}
     )
     assert stack_name(other) == "llm-p5.prod.eu-west-1"
+    in_account = other.model_copy(
+        update={"provider": other.provider.model_copy(update={"account_id": "210987654321"})}
+    )
+    assert stack_name(in_account) == "llm-p5.210987654321.eu-west-1"  # the account, not the profile
     assert stack_name(k8s_ib()) == "k8s-ib.prod"
     assert stack_name(p5.model_copy(update={"stack": "mine"})) == "mine"
 
@@ -329,3 +333,17 @@ def test_purge_retained_lifts_protection_then_destroys_everything(
     ]
     destroy = next(kwargs for op, kwargs in calls if op == "destroy")
     assert destroy["exclude_protected"] is False
+
+
+def test_an_account_id_pins_the_aws_provider_to_that_account(
+    fake_pulumi: tuple[list[tuple[str, Any]], dict[str, Any]], tmp_path: Path
+) -> None:
+    calls, opened = fake_pulumi
+    p5 = aws_p5_eks()
+    pinned = p5.model_copy(update={"provider": p5.provider.model_copy(update={"account_id": "123456789012"})})
+    Engine(pinned, state=tmp_path / "state").preview()
+    assert opened["stack_name"] == "llm-p5.123456789012.us-east-1"
+    assert ("config", ("aws:allowedAccountIds", '["123456789012"]')) in calls
+    calls.clear()
+    Engine(p5, state=tmp_path / "state").preview()
+    assert not [c for c in calls if c[0] == "config" and c[1][0] == "aws:allowedAccountIds"]

@@ -11,6 +11,7 @@ _PROVIDER_KEYS = {
     "region": ("aws",),
     "availabilityZone": ("aws",),
     "profile": ("aws",),
+    "accountId": ("aws",),
     "nodeAccess": ("aws",),
     "keyName": ("aws",),
     "bastionCidr": ("aws",),
