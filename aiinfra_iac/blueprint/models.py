@@ -266,6 +266,35 @@ class InfinibandSpec(BlueprintModel):
     sharp: bool = Field(default=False, description="Use SHARP in-network reductions (NCCL CollNet).")
 
 
+class TopologyGroup(BlueprintModel):
+    """One leaf switch (tree) or one block (block) and the nodes cabled to it."""
+
+    name: str = Field(pattern=pat.SLURM_NAME, description="Switch or block name, e.g. leaf01.")
+    hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] = Field(
+        min_length=1, description="The nodes under it: on-prem host names, elsewhere <pool>-<n>."
+    )
+
+
+class FabricTopology(BlueprintModel):
+    """Where nodes sit on the fabric, for the scheduler's placement (Slurm topology.conf).
+
+    tree: leaf switches joined by one spine (topology/tree); block: blocks of nodes with a fast
+    interconnect (topology/block, Slurm 23.11 or later). Give the groups by name, or a groupSize
+    that cuts the fabric's nodes, in pool and host order, into groups of that many.
+    """
+
+    type: Literal["tree", "block"] = Field(
+        default="tree",
+        description="tree: leaf switches under a spine; block: topology/block (Slurm >= 23.11).",
+    )
+    group_size: int | None = Field(
+        default=None, ge=1, le=100_000, description="Nodes per leaf switch (tree) or per block (block)."
+    )
+    groups: list[TopologyGroup] | None = Field(
+        default=None, description="Explicit leaf switches or blocks with their nodes."
+    )
+
+
 class Fabric(BlueprintModel):
     """The GPU-to-GPU network between nodes."""
 
@@ -288,6 +317,11 @@ class Fabric(BlueprintModel):
     )
     roce: RoceSpec | None = Field(default=None, description="roce only: QoS settings.")
     infiniband: InfinibandSpec | None = Field(default=None, description="infiniband only.")
+    topology: FabricTopology | None = Field(
+        default=None,
+        description="Leaf switches or blocks of the nodes (Slurm topology.conf); default: one leaf "
+        "switch per pool under one spine.",
+    )
 
 
 # --------------------------------------------------------------------------- DPUs

@@ -264,19 +264,22 @@ def _slurm_partitions(plan: ClusterPlan) -> list[dict[str, object]]:
     return partitions
 
 
-def _slurm_topology(plan: ClusterPlan) -> list[dict[str, object]]:
-    """One leaf switch per pool on a fabric, one top switch per fabric joining its pools' leaves."""
+_TOPOLOGY_VARS = ("slurm_topology", "slurm_topology_switches", "slurm_topology_blocks")
+
+
+def _slurm_topology(plan: ClusterPlan) -> dict[str, object]:
+    """topology.conf from the plan's fabric topology: tree (leaf switches under one spine per fabric)
+    or block (one cluster-wide plugin: a single fabric asking for block makes every group a block)."""
+    if not plan.topology:
+        return {"slurm_topology": "none", "slurm_topology_switches": [], "slurm_topology_blocks": []}
+    if any(t.type == "block" for t in plan.topology):
+        blocks = [{"name": g.name, "nodes": compress(g.hosts)} for t in plan.topology for g in t.groups]
+        return {"slurm_topology": "block", "slurm_topology_switches": [], "slurm_topology_blocks": blocks}
     switches: list[dict[str, object]] = []
-    for fabric in plan.fabrics:
-        leaves = [p for p in plan.pools if p.fabric and p.fabric.name == fabric.name and p.hosts]
-        if not leaves:
-            continue
-        for pool in leaves:
-            switches.append({"name": f"{fabric.name}-{pool.name}", "nodes": compress(pool.hosts)})
-        switches.append(
-            {"name": fabric.name, "switches": ",".join(f"{fabric.name}-{p.name}" for p in leaves)}
-        )
-    return switches
+    for fabric in plan.topology:
+        switches += [{"name": g.name, "nodes": compress(g.hosts)} for g in fabric.groups]
+        switches.append({"name": fabric.fabric, "switches": ",".join(g.name for g in fabric.groups)})
+    return {"slurm_topology": "tree", "slurm_topology_switches": switches, "slurm_topology_blocks": []}
 
 
 def gres_gpus(pool: PoolPlan) -> list[dict[str, str]]:
@@ -317,7 +320,9 @@ def slurm_teams(plan: ClusterPlan) -> list[dict[str, object]]:
 
 def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
     slurm = plan.scheduler.slurm
-    topology = ctx.once("slurm_topology_switches", lambda: _slurm_topology(plan))
+    if "slurm_topology" not in ctx.cluster_wide:  # three cluster-wide variables, computed together
+        ctx.cluster_wide.update(_slurm_topology(plan))
+    topology = {k: ctx.cluster_wide[k] for k in _TOPOLOGY_VARS}
     return {
         "slurm_cluster_name": plan.name,
         "slurm_node_role": pool.role,
@@ -330,8 +335,7 @@ def slurm_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "slurm_gpu_count": pool.gpus_per_node,
         "slurm_gres_gpus": gres_gpus(pool),
         "slurm_gpu_type": gres_type(pool.gpu.model) if pool.gpu else "",
-        "slurm_topology": "tree" if topology else "none",
-        "slurm_topology_switches": topology,
+        **topology,
         "slurm_pyxis": bool(slurm and slurm.pyxis),
         "slurm_teams": ctx.once("slurm_teams", lambda: slurm_teams(plan)),
         **(SANDBOX_SLURM_VARS if _is_chroot_sandbox(plan) else {}),

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from aiinfra_iac.plan.review import topology_lines
 from aiinfra_iac.provision.plan_review_render import markdown_review, pool_facts
 from aiinfra_iac.terminal import markup, plain
 
@@ -85,6 +86,8 @@ def print_review(console: Console, doc: dict[str, Any]) -> None:
         for label, value in pool_facts(pool):
             table.add_row(markup(label), markup(value))
         console.print(table)
+    for line in topology_lines(review):
+        console.print(plain(line), highlight=False, markup=False)
     for caveat in review.get("costCaveats", []):
         console.print(plain(f"cost caveat: {caveat}"), highlight=False, markup=False)
     for item in review.get("suppressed", []):

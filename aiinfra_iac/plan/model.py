@@ -161,6 +161,23 @@ class Summary(PlanModel):
     estimated_hourly_usd: float
 
 
+class TopologyGroupPlan(PlanModel):
+    """A leaf switch (tree) or a block (block) and the nodes under it."""
+
+    name: str
+    hosts: tuple[str, ...]
+
+
+class TopologyPlan(PlanModel):
+    """Where a fabric's nodes sit, for Slurm's topology plugin (topology.conf)."""
+
+    fabric: str
+    type: Literal["tree", "block"]
+    groups: tuple[TopologyGroupPlan, ...]
+    source: Literal["blueprint", "pools"]
+    """blueprint: fabric.topology gave the groups; pools: one leaf switch per pool (the default)."""
+
+
 class TeamPlan(PlanModel):
     """A team with its defaults filled in: namespace and cohort are always set here."""
 
@@ -194,6 +211,8 @@ class ClusterPlan(PlanModel):
     rules: ValidationRules
     summary: Summary
     teams: tuple[TeamPlan, ...] = ()
+    topology: tuple[TopologyPlan, ...] = ()
+    """Per fabric with nodes: its leaf switches or blocks (see :mod:`aiinfra_iac.plan.topology`)."""
     """Teams and their GPU quotas (Kueue queues on Kubernetes, accounts/QOS on Slurm)."""
 
     def pool(self, name: str) -> PoolPlan:

@@ -27,10 +27,12 @@ from aiinfra_iac.plan.model import (
     Rail,
     Summary,
     TeamPlan,
+    TopologyPlan,
 )
 from aiinfra_iac.plan.nccl_env import nccl_env
 from aiinfra_iac.plan.rails import default_gpu_numa, default_numa_nodes, efa_rails, hca_rails, spread_cards
 from aiinfra_iac.plan.roles import with_roles
+from aiinfra_iac.plan.topology import TopologyError, fabric_topology
 
 RESOLVE_PROBLEM_ID = "AI199"
 
@@ -219,6 +221,7 @@ class _Resolver:
             for i, f in enumerate(self.spec.fabrics)
         )
         validation = self.spec.validation
+        topology = tuple(t for i, f in enumerate(self.spec.fabrics) if (t := self.topology(i, f, pools)))
         return ClusterPlan(
             name=self.blueprint.metadata.name,
             team=self.blueprint.metadata.team,
@@ -251,7 +254,15 @@ class _Resolver:
                 )
                 for t in self.spec.teams
             ),
+            topology=topology,
         )
+
+    @staticmethod
+    def topology(index: int, fabric: Fabric, pools: Sequence[PoolPlan]) -> TopologyPlan | None:
+        try:
+            return fabric_topology(fabric, pools)
+        except TopologyError as error:
+            raise _Failure(f"spec.fabrics[{index}].{error.field}", error.message) from None
 
     def unused_fabric(self, index: int, fabric: Fabric) -> FabricPlan:
         """A fabric no pool uses: resolved on its own (EFA without an instance keeps blueprint values)."""

@@ -111,6 +111,42 @@ def review(plan: ClusterPlan, suppressed: list[dict[str, str]] | None = None) ->
             "warnBelow": plan.rules.warn_below,
             "outlierPct": plan.rules.outlier_pct,
         },
+        "fabricTopology": [
+            {
+                "fabric": t.fabric,
+                "type": t.type,
+                "source": t.source,
+                "groups": [
+                    {"name": g.name, "nodes": len(g.hosts), "first": g.hosts[0], "last": g.hosts[-1]}
+                    for g in t.groups
+                ],
+            }
+            for t in plan.topology
+        ],
         "costCaveats": caveats(plan),
         "suppressed": list(suppressed or []),
     }
+
+
+def topology_lines(review: dict[str, Any], shown: int = 8) -> list[str]:
+    """One line per fabric: its Slurm topology and the first ``shown`` leaf switches or blocks."""
+    lines = []
+    for fabric in review.get("fabricTopology", []):
+        count = len(fabric["groups"])
+        kind = ("block" if fabric["type"] == "block" else "leaf switch") + (
+            "" if count == 1 else "es" if fabric["type"] != "block" else "s"
+        )
+        where = "from the blueprint" if fabric["source"] == "blueprint" else "one per pool"
+        groups = [
+            f"{g['name']} ({g['nodes']}: {g['first']}…{g['last']})"
+            if g["nodes"] > 1
+            else f"{g['name']} ({g['first']})"
+            for g in fabric["groups"][:shown]
+        ]
+        more = len(fabric["groups"]) - shown
+        lines.append(
+            f"topology {fabric['fabric']}: {fabric['type']}, {count} {kind} ({where}): "
+            + ", ".join(groups)
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return lines

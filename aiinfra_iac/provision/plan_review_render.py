@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aiinfra_iac.plan.review import topology_lines
+
 
 def _gpu(pool: dict[str, Any]) -> str:
     gpu = pool.get("gpu")
@@ -129,6 +131,9 @@ def markdown_review(doc: dict[str, Any]) -> list[str]:
         lines += ["", f"#### Pool `{pool['pool']}`", "", "| | |", "|---|---|"]
         lines += [f"| {label} | {_cell(value)} |" for label, value in pool_facts(pool)]
     lines += ["", "#### Topology", "", "```mermaid", mermaid_topology(doc), "```"]
+    lines += (
+        [""] + [f"- {_cell(line)}" for line in topology_lines(review)] if review.get("fabricTopology") else []
+    )
     if review.get("costCaveats"):
         lines += ["", "**Cost caveats**", ""] + [f"- {c}" for c in review["costCaveats"]]
     if review.get("suppressed"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiinfra_iac.blueprint.models import (
     Capacity,
     Dpu,
+    Fabric,
     Observability,
     Platform,
     Provider,
@@ -17,6 +18,7 @@ from aiinfra_iac.blueprint.models import (
 )
 from aiinfra_iac.plan.model import ClusterPlan, FabricPlan, GpuPlan, PoolPlan, Rail, Summary
 from aiinfra_iac.plan.roles import with_roles
+from aiinfra_iac.plan.topology import fabric_topology
 
 H100 = GpuPlan(
     model="H100-SXM",
@@ -146,6 +148,10 @@ def cluster(
             nodes=sum(p.count for p in pools),
             gpus=sum(p.count * p.gpus_per_node for p in pools),
             estimated_hourly_usd=0,
+        ),
+        # resolve() derives the default topology (one leaf switch per pool) the same way
+        topology=tuple(
+            t for f in fabrics if (t := fabric_topology(Fabric(name=f.name, type=f.type), pools)) is not None
         ),
     )
     return with_roles(plan)

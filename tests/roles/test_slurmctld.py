@@ -20,6 +20,7 @@ import pytest
 from harness import Chroot
 
 from aiinfra_iac.blueprint.loader import load_blueprint
+from aiinfra_iac.blueprint.models import FabricTopology
 from aiinfra_iac.configure.inventory import role_vars_for_pool
 from aiinfra_iac.plan import resolve
 from aiinfra_iac.plan.model import ClusterPlan
@@ -28,13 +29,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.roles]
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CONTROLLER = "aiinfra-ctl"
+TOPOLOGY_MARK = "=== scontrol show topology ==="
 
 
 def _p4d_p5_plan() -> ClusterPlan:
     bp = load_blueprint(BLUEPRINTS / "a100-p4d-slurm-training.yaml").blueprint
     train = next(p for p in bp.spec.node_pools if p.name == "train")
     p5 = train.model_copy(update={"name": "train5", "instance_type": "p5.48xlarge", "count": 2})
-    spec = bp.spec.model_copy(update={"node_pools": [*bp.spec.node_pools, p5]})
+    # 10 nodes on the EFA fabric, 4 per leaf switch: efa-leaf1..3 under the spine "efa"
+    fabrics = [f.model_copy(update={"topology": FabricTopology(group_size=4)}) for f in bp.spec.fabrics]
+    spec = bp.spec.model_copy(update={"node_pools": [*bp.spec.node_pools, p5], "fabrics": fabrics})
     return resolve(bp.model_copy(update={"spec": spec}))
 
 
@@ -58,11 +62,14 @@ def _slurm_vars(plan: ClusterPlan) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def scontrol_nodes(chroot: Chroot) -> dict[str, dict[str, str]]:
-    """Converge the controller with all three pools' node lines, start slurmctld, ask scontrol."""
+def scontrol(chroot: Chroot) -> str:
+    """Converge the controller with all three pools' node lines and the plans' topology, start
+    slurmctld, and return what ``scontrol show nodes -o`` and ``scontrol show topology`` print."""
     cloud, onprem = _p4d_p5_plan(), _onprem_plan()
     variables = _slurm_vars(cloud)
-    onprem_nodes = _slurm_vars(onprem)["slurm_nodes"]
+    onprem_vars = _slurm_vars(onprem)
+    onprem_nodes = onprem_vars["slurm_nodes"]
+    variables["slurm_topology_switches"] += onprem_vars["slurm_topology_switches"]
     # The facts of the on-prem node are the ones gathered on the converged host (the chroot).
     for node in onprem_nodes:
         node["facts_host"] = "{{ inventory_hostname }}"
@@ -94,6 +101,8 @@ exec chroot {chroot.root} /bin/sh -c '
   timeout -s KILL 30 /usr/sbin/slurmctld </dev/null >/dev/null 2>&1 || exit 4
   for i in $(seq 1 40); do timeout -s KILL 5 scontrol ping >/dev/null 2>&1 && break; sleep 0.5; done
   timeout -s KILL 20 scontrol show nodes -o
+  echo "{TOPOLOGY_MARK}"
+  timeout -s KILL 20 scontrol show topology
 '
 """
     # PID 1 of the new PID namespace is the chroot shell: when it exits, munged and slurmctld end too.
@@ -110,12 +119,34 @@ exec chroot {chroot.root} /bin/sh -c '
             f"slurmctld/scontrol failed ({proc.returncode}): {proc.stderr[-2000:]}\n"
             + (log.read_text()[-3000:] if log.exists() else "(no slurmctld.log)")
         )
+    return proc.stdout
+
+
+def _fields(line: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in line.split() if "=" in item)
+
+
+@pytest.fixture(scope="module")
+def scontrol_nodes(scontrol: str) -> dict[str, dict[str, str]]:
     nodes: dict[str, dict[str, str]] = {}
-    for line in proc.stdout.splitlines():
-        fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
+    for line in scontrol.split(TOPOLOGY_MARK)[0].splitlines():
+        fields = _fields(line)
         if "NodeName" in fields:
             nodes[fields["NodeName"]] = fields
     return nodes
+
+
+def test_topology_from_the_fabric_groups(scontrol: str) -> None:
+    """The EFA fabric's groupSize 4 gives three leaf switches under one spine; the on-prem pool is
+    one leaf of its own fabric (the default)."""
+    switches = {
+        f["SwitchName"]: f for line in scontrol.split(TOPOLOGY_MARK)[1].splitlines() if (f := _fields(line))
+    }
+    assert switches["efa-leaf1"]["Nodes"] == "train-[0-3]"
+    assert switches["efa-leaf2"]["Nodes"] == "train-[4-7]"
+    assert switches["efa-leaf3"]["Nodes"] == "train5-[0-1]"
+    assert switches["efa"]["Switches"] == "efa-leaf1,efa-leaf2,efa-leaf3" and switches["efa"]["Level"] == "1"
+    assert switches["ib-dgx"]["Nodes"] == "dgx-h100-[001-004]"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ def _fabrics(ctx: Context) -> Iterator[tuple[int, Fabric]]:
     yield from enumerate(ctx.blueprint.spec.fabrics)
 
 
-def _loc(index: int, *rest: str) -> tuple[str | int, ...]:
+def _loc(index: int, *rest: str | int) -> tuple[str | int, ...]:
     return ("spec", "fabrics", index, *rest)
 
 
@@ -191,4 +191,70 @@ def hcas_match_rails(ctx: Context) -> Iterator[Finding]:
                 _loc(index, "hcas"),
                 f"hcas names {len(fabric.hcas)} devices but railsPerNode is {fabric.rails_per_node}; "
                 "list one HCA per rail",
+            )
+
+
+def _node_names(ctx: Context, fabric_name: str) -> set[str]:
+    """The node names of the pools on a fabric, as the plan names them (hosts on-prem, else <pool>-<n>)."""
+    names: set[str] = set()
+    for _, pool in ctx.pools_on(fabric_name):
+        if ctx.provider == "onprem":
+            names.update(pool.hosts or ())
+        else:
+            names.update(f"{pool.name}-{n}" for n in range(1 if pool.count is None else pool.count))
+    return names
+
+
+@rule("AI146", "error", "fabric topology groups do not match the fabric's nodes")
+def topology_matches_nodes(ctx: Context) -> Iterator[Finding]:
+    for index, fabric in _fabrics(ctx):
+        topology = fabric.topology
+        if topology is None:
+            continue
+        if (topology.groups is None) == (topology.group_size is None):
+            yield Finding(
+                _loc(index, "topology"),
+                "give either groupSize (nodes per leaf switch or block) or groups (named, with their "
+                "hosts), not both and not neither",
+            )
+            continue
+        nodes = _node_names(ctx, fabric.name)
+        placed: dict[str, str] = {}
+        for number, group in enumerate(topology.groups or ()):
+            for host in group.hosts:
+                if host not in nodes:
+                    yield Finding(
+                        _loc(index, "topology", "groups", number, "hosts"),
+                        f"'{host}' is not a node of a pool on fabric '{fabric.name}'{suggest(host, nodes)}",
+                    )
+                elif host in placed:
+                    yield Finding(
+                        _loc(index, "topology", "groups", number, "hosts"),
+                        f"'{host}' is already under '{placed[host]}'; "
+                        "a node hangs off one leaf switch or block",
+                    )
+                else:
+                    placed[host] = group.name
+        missing = sorted(nodes - set(placed)) if topology.groups is not None else []
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            yield Finding(
+                _loc(index, "topology", "groups"),
+                f"{shown} of fabric '{fabric.name}' {'is' if len(missing) == 1 else 'are'} in no group; "
+                "Slurm cannot place a job across them and the others — "
+                "add them to their leaf switch or block",
+            )
+
+
+@rule("AI147", "warning", "fabric topology without a scheduler that uses it")
+def topology_needs_slurm(ctx: Context) -> Iterator[Finding]:
+    if ctx.blueprint.spec.scheduler.type == "slurm":
+        return
+    for index, fabric in _fabrics(ctx):
+        if fabric.topology is not None:
+            yield Finding(
+                _loc(index, "topology"),
+                f"fabric topology feeds Slurm's topology.conf; scheduler "
+                f"{ctx.blueprint.spec.scheduler.type} does not read it (Kubernetes: node labels and Kueue "
+                "topology levels come from the pools)",
             )
