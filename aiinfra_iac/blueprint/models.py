@@ -264,6 +264,13 @@ class InfinibandSpec(BlueprintModel):
     )
     pkey: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{1,4}$", description="Partition key.")
     sharp: bool = Field(default=False, description="Use SHARP in-network reductions (NCCL CollNet).")
+    subnet_manager_hosts: list[Annotated[str, Field(pattern=HOST_PATTERN)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2,
+        description="subnetManager host: the node that runs opensm as master, then an optional standby "
+        "(one SM per fabric); default: the first two nodes of the first pool on the fabric.",
+    )
 
 
 class TopologyGroup(BlueprintModel):

@@ -78,9 +78,10 @@ def rdma_infiniband_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) ->
         "rdma_infiniband_hardware_mode": hardware_mode(plan),
     }
     if fabric is not None and manager == "host":
-        # One SM per fabric: the first two hosts of the first pool on it (master, standby).
+        # One SM per fabric: the blueprint's subnetManagerHosts, else the first two hosts of the first
+        # pool on it (master, standby).
         first = next((p for p in plan.pools if p.fabric and p.fabric.name == fabric.name and p.hosts), pool)
-        out["rdma_infiniband_opensm_hosts"] = list(first.hosts[:2])
+        out["rdma_infiniband_opensm_hosts"] = list(fabric.subnet_manager_hosts or first.hosts[:2])
     if fabric is not None and manager == "host" and fabric.pkey:
         # The host SM defines the blueprint's partition next to the default one (opensm partitions.conf).
         out["rdma_infiniband_partitions"] = [{"name": fabric.name.replace("-", "_"), "pkey": fabric.pkey}]

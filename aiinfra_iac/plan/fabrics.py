@@ -63,6 +63,9 @@ def resolve_fabric(
         else None,
         pkey=infiniband.pkey if infiniband and fabric.type == "infiniband" else None,
         sharp=bool(infiniband and infiniband.sharp),
+        subnet_manager_hosts=tuple(infiniband.subnet_manager_hosts or ())
+        if infiniband and fabric.type == "infiniband"
+        else (),
     )
 
 

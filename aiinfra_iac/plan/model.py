@@ -72,6 +72,8 @@ class FabricPlan(PlanModel):
     pkey: str | None = None
     """infiniband: partition key the subnet manager defines (and NCCL_IB_PKEY index selects)."""
     sharp: bool = False
+    subnet_manager_hosts: tuple[str, ...] = ()
+    """infiniband, subnet manager on hosts: the blueprint's opensm master (and standby); empty: default."""
 
 
 class NetworkInterfacePlan(PlanModel):

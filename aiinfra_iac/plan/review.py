@@ -34,6 +34,8 @@ def _fabric(pool: PoolPlan) -> dict[str, Any] | None:
         }
     if fabric.type == "infiniband":
         found["subnetManager"] = fabric.subnet_manager
+        if fabric.subnet_manager_hosts:
+            found["subnetManagerHosts"] = list(fabric.subnet_manager_hosts)
         found["sharp"] = fabric.sharp
     return found
 

@@ -27,7 +27,12 @@ def _fabric(pool: dict[str, Any]) -> str:
         f"GPUDirect RDMA {'on' if fabric['gpuDirectRdma'] else 'off'})"
     )
     if fabric.get("subnetManager"):
-        text += f", SM: {fabric['subnetManager']}, SHARP {'on' if fabric.get('sharp') else 'off'}"
+        text += f", SM: {fabric['subnetManager']}"
+        if fabric.get("subnetManagerHosts"):
+            text += f" on {' (master), '.join(fabric['subnetManagerHosts'])}" + (
+                " (standby)" if len(fabric["subnetManagerHosts"]) > 1 else ""
+            )
+        text += f", SHARP {'on' if fabric.get('sharp') else 'off'}"
     return text
 
 

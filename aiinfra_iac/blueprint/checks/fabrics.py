@@ -258,3 +258,30 @@ def topology_needs_slurm(ctx: Context) -> Iterator[Finding]:
                 f"{ctx.blueprint.spec.scheduler.type} does not read it (Kubernetes: node labels and Kueue "
                 "topology levels come from the pools)",
             )
+
+
+@rule("AI148", "error", "subnet manager hosts that cannot run the fabric's SM")
+def subnet_manager_hosts_fit(ctx: Context) -> Iterator[Finding]:
+    for index, fabric in _fabrics(ctx):
+        infiniband = fabric.infiniband
+        if infiniband is None or infiniband.subnet_manager_hosts is None:
+            continue
+        where = _loc(index, "infiniband", "subnetManagerHosts")
+        if fabric.type != "infiniband" or infiniband.subnet_manager != "host":
+            yield Finding(
+                where,
+                "subnetManagerHosts names the nodes that run opensm, which only subnetManager: host does "
+                f"(this fabric's SM: {infiniband.subnet_manager}); set subnetManager: host or remove it",
+            )
+            continue
+        nodes = _node_names(ctx, fabric.name)
+        hosts = infiniband.subnet_manager_hosts
+        for host in hosts:
+            if host not in nodes:
+                yield Finding(
+                    where,
+                    f"'{host}' is not a node of a pool on fabric '{fabric.name}'{suggest(host, nodes)} "
+                    f"(opensm needs a port on the fabric: put its pool on fabric '{fabric.name}')",
+                )
+        if len(set(hosts)) != len(hosts):
+            yield Finding(where, "the master and the standby subnet manager must be two different nodes")
