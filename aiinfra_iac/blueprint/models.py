@@ -211,6 +211,12 @@ class NodePool(BlueprintModel):
     image_id: str | None = Field(
         default=None, pattern=pat.AMI_ID, description="aws: AMI ID; default: the EKS/DLAMI image."
     )
+    system: str | None = Field(
+        default=None,
+        pattern=pat.CATALOG_NAME,
+        description="onprem: an NVIDIA DGX system from the catalog (dgx-h100, dgx-h200; `aiinfra catalog "
+        "list systems`): the pool takes its GPUs, CPU layout, memory and compute-fabric HCA names.",
+    )
     gpu: GpuSpec | None = Field(default=None, description="Needed where there is no instance type.")
     count: int | None = Field(
         default=None, ge=0, le=100_000, description="Number of nodes; onprem: defaults to len(hosts)."

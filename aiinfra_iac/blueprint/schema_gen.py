@@ -111,6 +111,7 @@ EXAMPLES: dict[str, Any] = {
     "FabricTopology.groups": [{"name": "leaf01", "hosts": ["dgx-h100-001", "dgx-h100-002"]}],
     "TopologyGroup.name": "leaf01",
     "InfinibandSpec.subnetManagerHosts": ["dgx-h100-001", "dgx-h100-002"],
+    "NodePool.system": "dgx-h100",
     "TopologyGroup.hosts": ["dgx-h100-001", "dgx-h100-002"],
     "InfinibandSpec.pkey": "0x7fff",
     "Dpu.name": "bf3",

@@ -27,6 +27,7 @@ class HostLayout:
     sources: tuple[str, ...]
     memory_gib: int | None = None
     gpu_model: str | None = None
+    gpu_count: int = 0
     compute_hcas: tuple[str, ...] = ()
 
     @property
@@ -58,6 +59,7 @@ def _load() -> tuple[dict[str, HostLayout], dict[str, HostLayout]]:
                 sources=sources,
                 memory_gib=entry.get_int("memory_gib", 1) if "memory_gib" in entry.data else None,
                 gpu_model=entry.get_opt_str("gpu_model") if "gpu_model" in entry.data else None,
+                gpu_count=entry.get_int("gpu_count", 1) if "gpu_count" in entry.data else 0,
                 compute_hcas=entry.get_str_list("compute_hcas") if "compute_hcas" in entry.data else (),
             )
             if name in target:

@@ -1,4 +1,4 @@
-"""``aiinfra catalog list [gpus|instances|nics] [--format text|json]``: the hardware facts the checks use.
+"""``aiinfra catalog list [gpus|instances|nics|systems] [--format text|json]``: the catalog's facts.
 
 Every row carries its public source, so a reviewer can verify a number before trusting a
 threshold derived from it. Exit codes: 0, 2 unknown section.
@@ -16,13 +16,16 @@ from aiinfra_iac.commands._common import OutputFormat, stdout_console
 
 CATALOG_SCHEMA_VERSION = 1
 
-app = typer.Typer(help="The hardware catalog: GPUs, AWS instance types, NICs.", no_args_is_help=True)
+app = typer.Typer(
+    help="The hardware catalog: GPUs, AWS instance types, NICs, DGX systems.", no_args_is_help=True
+)
 
 
 class Section(enum.StrEnum):
     gpus = "gpus"
     instances = "instances"
     nics = "nics"
+    systems = "systems"
 
 
 def rows(section: Section) -> list[dict[str, Any]]:
@@ -56,6 +59,20 @@ def rows(section: Section) -> list[dict[str, Any]]:
             }
             for i in sorted(catalog.instance_types.values(), key=lambda i: i.name)
         ]
+    if section is Section.systems:
+        from aiinfra_iac.catalog.hosts import systems
+
+        return [
+            {
+                "name": h.name,
+                "gpu": f"{h.gpu_count}x {h.gpu_model}" if h.gpu_model else None,
+                "cpu": f"{h.sockets} x {h.cores_per_socket} cores x {h.threads_per_core} threads",
+                "memoryGiB": h.memory_gib,
+                "computeHcas": list(h.compute_hcas),
+                "source": h.sources[0] if h.sources else None,
+            }
+            for h in sorted(systems(), key=lambda h: h.name)
+        ]
     return [
         {
             "id": n.id,
@@ -70,7 +87,9 @@ def rows(section: Section) -> list[dict[str, Any]]:
 
 @app.command("list")
 def list_command(
-    section: Annotated[Section, typer.Argument(help="gpus, instances or nics.")] = Section.instances,
+    section: Annotated[
+        Section, typer.Argument(help="gpus, instances, nics or systems (on-prem DGX).")
+    ] = Section.instances,
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (OutputFormat.text),
 ) -> None:
     """List one section of the catalog with the public source of each entry."""

@@ -30,8 +30,15 @@ def efa_nic(instance: InstanceType) -> str:
 
 
 def resolve_fabric(
-    fabric: Fabric, catalog: Catalog, instance: InstanceType | None, gpu_count: int, dpu: Dpu | None
+    fabric: Fabric,
+    catalog: Catalog,
+    instance: InstanceType | None,
+    gpu_count: int,
+    dpu: Dpu | None,
+    system_hcas: tuple[str, ...] = (),
 ) -> FabricPlan:
+    """The fabric as one pool sees it. HCA names: the fabric's list, else the pool's DGX system's
+    compute ports (catalog), else mlx5_0… guessed (check AI143 warns)."""
     if fabric.type == "efa":
         return _efa(fabric, instance)
     nic = fabric.nic or (dpu.model if dpu is not None else DEFAULT_HCA_NIC)
@@ -45,6 +52,8 @@ def resolve_fabric(
                 "railsPerNode", f"railsPerNode {fabric.rails_per_node} but {rails} hcas are listed"
             )
         hcas = tuple(fabric.hcas)
+    elif system_hcas and fabric.rails_per_node in (None, len(system_hcas)):
+        rails, hcas = len(system_hcas), system_hcas
     else:
         rails = fabric.rails_per_node or max(gpu_count, 1)
         hcas = tuple(f"mlx5_{index}" for index in range(rails))

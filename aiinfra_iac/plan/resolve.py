@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aiinfra_iac.blueprint.models import Blueprint, Dpu, Fabric, NodePool
-from aiinfra_iac.catalog.hosts import instance_layout
+from aiinfra_iac.catalog.hosts import HostLayout, instance_layout, system
 from aiinfra_iac.catalog.store import load_catalog, normalize_gpu_model
 from aiinfra_iac.catalog.types import Catalog, InstanceType
 from aiinfra_iac.errors import BlueprintError, Problem
@@ -56,6 +56,8 @@ def _gpu(index: int, pool: NodePool, instance: InstanceType | None, catalog: Cat
         count = pool.gpu.count
     elif instance is not None and instance.gpu_model is not None:
         model, count = instance.gpu_model, instance.gpu_count
+    elif (found := system(pool.system) if pool.system else None) is not None and found.gpu_model:
+        model, count = found.gpu_model, found.gpu_count
     else:
         return None
     facts = catalog.gpus[model]
@@ -116,7 +118,13 @@ class _Resolver:
         return tuple(pool.storage)
 
     def fabric(
-        self, index: int, pool: NodePool, instance: InstanceType | None, gpu_count: int, dpu: Dpu | None
+        self,
+        index: int,
+        pool: NodePool,
+        instance: InstanceType | None,
+        gpu_count: int,
+        dpu: Dpu | None,
+        system_hcas: tuple[str, ...] = (),
     ) -> FabricPlan | None:
         if pool.fabric is None:
             return None
@@ -124,14 +132,24 @@ class _Resolver:
             raise _Failure(_pool_loc(index, "fabric"), f"no fabric named '{pool.fabric}' in spec.fabrics")
         fabric_index, fabric = self.fabrics[pool.fabric]
         try:
-            plan = resolve_fabric(fabric, self.catalog, instance, gpu_count, dpu)
+            plan = resolve_fabric(fabric, self.catalog, instance, gpu_count, dpu, system_hcas)
         except FabricError as error:
             raise _Failure(f"spec.fabrics[{fabric_index}].{error.field}", error.message) from None
         self.resolved_fabrics.setdefault(fabric.name, plan)
         return plan
 
+    @staticmethod
+    def system(index: int, pool: NodePool) -> HostLayout | None:
+        if pool.system is None:
+            return None
+        found = system(pool.system)
+        if found is None:
+            raise _Failure(_pool_loc(index, "system"), f"unknown system '{pool.system}'")
+        return found
+
     def pool(self, index: int, pool: NodePool) -> PoolPlan:
         instance = self.instance(index, pool)
+        dgx = self.system(index, pool)
         gpu = _gpu(index, pool, instance, self.catalog)
         gpu_count = gpu.count if gpu else 0
         count, hosts = _hosts(index, pool, self.provider)
@@ -148,10 +166,10 @@ class _Resolver:
             numa_nodes = 1 if self.provider == "local" else default_numa_nodes(gpu_count)
             gpu_numa = default_gpu_numa(gpu_count, numa_nodes)
         dpu = self.dpu(index, pool)
-        fabric = self.fabric(index, pool, instance, gpu_count, dpu)
+        fabric = self.fabric(index, pool, instance, gpu_count, dpu, dgx.compute_hcas if dgx else ())
         rails = self.rails(fabric, instance, gpu_count, gpu_numa, numa_nodes)
         cost = pool_cost(self.provider, instance, pool.capacity)
-        layout = instance_layout(pool.instance_type)
+        layout = instance_layout(pool.instance_type) or dgx
         return PoolPlan(
             name=pool.name,
             role=pool.role,
@@ -161,7 +179,7 @@ class _Resolver:
             image_id=pool.image_id,
             gpu=gpu,
             vcpus=instance.vcpus if instance else None,
-            memory_gib=instance.memory_gib if instance else None,
+            memory_gib=instance.memory_gib if instance else (dgx.memory_gib if dgx else None),
             numa_nodes=numa_nodes,
             gpu_numa=gpu_numa,
             capacity=pool.capacity,

@@ -20,7 +20,7 @@ import pytest
 from harness import Chroot
 
 from aiinfra_iac.blueprint.loader import load_blueprint
-from aiinfra_iac.blueprint.models import FabricTopology
+from aiinfra_iac.blueprint.models import FabricTopology, GpuSpec
 from aiinfra_iac.configure.inventory import role_vars_for_pool
 from aiinfra_iac.plan import resolve
 from aiinfra_iac.plan.model import ClusterPlan
@@ -43,7 +43,13 @@ def _p4d_p5_plan() -> ClusterPlan:
 
 
 def _onprem_plan() -> ClusterPlan:
-    return resolve(load_blueprint(BLUEPRINTS / "h100-onprem-ib-slurm.yaml").blueprint)
+    """The on-prem blueprint's pool without its catalog system, so the node line comes from facts."""
+    bp = load_blueprint(BLUEPRINTS / "h100-onprem-ib-slurm.yaml").blueprint
+    pools = [
+        p.model_copy(update={"system": None, "gpu": GpuSpec(model="H100-SXM", count=8)}) if p.system else p
+        for p in bp.spec.node_pools
+    ]
+    return resolve(bp.model_copy(update={"spec": bp.spec.model_copy(update={"node_pools": pools})}))
 
 
 def _host_cpu() -> tuple[int, int, int, int]:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from aiinfra_iac.blueprint.locpath import LocPath, format_loc
 from aiinfra_iac.blueprint.models import Blueprint, Fabric, NodePool
+from aiinfra_iac.catalog.hosts import system
 from aiinfra_iac.catalog.types import Catalog, GpuModel, InstanceType
 
 Level = Literal["error", "warning"]
@@ -106,6 +107,10 @@ class Context:
         if instance is not None and instance.gpu_model is not None:
             model = self.catalog.gpus.get(instance.gpu_model)
             return (model, instance.gpu_count) if model is not None else None
+        found = system(pool.system) if pool.system else None
+        if found is not None and found.gpu_model is not None:
+            model = self.catalog.gpus.get(found.gpu_model)
+            return (model, found.gpu_count) if model is not None else None
         return None
 
     def fabric(self, name: str | None) -> tuple[int, Fabric] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiinfra_iac.blueprint.checks.base import Context, Finding, pool_loc, rule
+from aiinfra_iac.catalog.hosts import system
 
 # RoCE frames carry at most the IB MTU (256..4096 bytes) plus headers; an Ethernet MTU below
 # 4096 caps RoCE at 1024/2048-byte messages and lowers bandwidth. NVIDIA recommends 4200 (or
@@ -66,7 +67,15 @@ def ib_without_hcas(ctx: Context) -> Iterator[Finding]:
     if ctx.provider not in ("onprem", "local"):
         return
     for index, fabric in enumerate(ctx.blueprint.spec.fabrics):
-        if fabric.type == "infiniband" and fabric.hcas is None:
+        on_systems = [
+            found.compute_hcas
+            for _, pool in ctx.pools_on(fabric.name)
+            if (found := system(pool.system) if pool.system else None) is not None
+        ]
+        named = (
+            bool(on_systems) and all(on_systems) and len(on_systems) == len(list(ctx.pools_on(fabric.name)))
+        )
+        if fabric.type == "infiniband" and fabric.hcas is None and not named:
             rails = fabric.rails_per_node or 8
             names = ", ".join(f"mlx5_{n}" for n in range(rails))
             yield Finding(

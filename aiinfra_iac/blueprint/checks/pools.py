@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aiinfra_iac.blueprint.checks.base import Context, Finding, pool_loc, rule, suggest
+from aiinfra_iac.catalog.hosts import system, systems
 
 
 @rule("AI101", "error", "unknown instance type")
@@ -62,12 +63,12 @@ def gpu_matches_instance(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("AI106", "error", "compute pool with neither gpu nor instanceType")
+@rule("AI106", "error", "compute pool with neither gpu, system nor instanceType")
 def compute_pool_needs_hardware(ctx: Context) -> Iterator[Finding]:
     if ctx.provider == "local":
         return  # the local sandbox runs CPU-only pools (CPU fallback of validation)
     for index, pool in ctx.pools():
-        if pool.role == "compute" and pool.gpu is None and pool.instance_type is None:
+        if pool.role == "compute" and pool.gpu is None and pool.instance_type is None and pool.system is None:
             hint = "instanceType" if ctx.provider == "aws" else "gpu: {model: H100-SXM, count: 8}"
             yield Finding(
                 pool_loc(index),
@@ -159,4 +160,30 @@ def empty_pool(ctx: Context) -> Iterator[Finding]:
                 pool_loc(index, "count"),
                 f"pool '{pool.name}' has count: 0: it gets no nodes, so nothing is configured or "
                 "validated there and `validate` has no result to pass; remove the pool or set count ≥ 1",
+            )
+
+
+@rule("AI114", "error", "unknown DGX system, or GPUs that contradict it")
+def known_system(ctx: Context) -> Iterator[Finding]:
+    for index, pool in ctx.pools():
+        if pool.system is None:
+            continue
+        found = system(pool.system)
+        if found is None:
+            names = [s.name for s in systems()]
+            yield Finding(
+                pool_loc(index, "system"),
+                f"unknown system '{pool.system}'{suggest(pool.system, names)} (known: {', '.join(names)})",
+            )
+            continue
+        wanted = ctx.gpu_model(pool.gpu.model) if pool.gpu is not None else None
+        if (
+            pool.gpu is not None
+            and wanted is not None
+            and (wanted.id != found.gpu_model or pool.gpu.count != found.gpu_count)
+        ):
+            yield Finding(
+                pool_loc(index, "gpu"),
+                f"a {found.name} has {found.gpu_count} x {found.gpu_model}, not {pool.gpu.count} x "
+                f"{wanted.id}; remove 'gpu' (the system gives it) or fix 'system'",
             )

@@ -55,6 +55,12 @@ def wrong_provider_keys(ctx: Context) -> Iterator[Finding]:
                     f"'{key}' is for provider aws, not {kind}; describe the GPUs with 'gpu: "
                     f"{{model, count}}'",
                 )
+        if pool.system is not None and kind != "onprem":
+            yield Finding(
+                pool_loc(index, "system"),
+                f"'system' names an on-prem DGX system, not a node on {kind}; "
+                + ("use instanceType" if kind == "aws" else "describe the GPUs with 'gpu: {model, count}'"),
+            )
         if kind != "aws" and (pool.capacity.type != "on-demand" or pool.capacity.reservation_id is not None):
             yield Finding(
                 pool_loc(index, "capacity"),
