@@ -117,7 +117,11 @@ def bluefield_dpu_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
     return {
         "bluefield_dpu_model": pool.dpu.model,
         "bluefield_dpu_mode": pool.dpu.mode,
-        "bluefield_dpu_reboot": plan.tuning.host.reboot,
+        # A mode change needs a cold power cycle, which a converge cannot do: the role reports it instead
+        # of rebooting (no bluefield_dpu_reboot):
+        # https://docs.nvidia.com/networking/display/bluefieldbmcv2601/bluefield-modes-of-operation-configuration
+        "bluefield_dpu_expected": True,
+        "bluefield_dpu_hardware_mode": hardware_mode(plan),
     }
 
 

@@ -302,6 +302,7 @@ def test_efa_dpu_and_tool_vars() -> None:
     got = role_vars_for_pool(plan, plan.pool("gpu"))
     assert got["efa_fi_env"] == {"FI_PROVIDER": "efa"}
     assert (got["bluefield_dpu_model"], got["bluefield_dpu_mode"]) == ("bluefield-3", "dpu")
+    assert (got["bluefield_dpu_expected"], got["bluefield_dpu_hardware_mode"]) == (True, "live")
     assert got["validation_tools_gpu_burn_compute"] == "90"
     assert got["validation_tools_nccl_tests_gencode"] == "-gencode=arch=compute_90,code=sm_90"
     assert got["nccl_plugin"] == "aws-ofi-nccl"
