@@ -96,6 +96,10 @@ def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "roce_mtu": roce.mtu,
         "roce_gid_index": roce.gid_index,
         "roce_traffic_class": roce.traffic_class,
+        # Only the fabric's ports get MTU/PFC/DSCP: the RDMA devices of the plan's rails, never every
+        # Ethernet RDMA port (storage and front-end ports keep theirs).
+        "roce_devices": [r.device for r in pool.rails] if pool.fabric and pool.fabric.type == "roce" else [],
+        "roce_hardware_mode": hardware_mode(plan),
     }
 
 

@@ -163,6 +163,8 @@ def test_roce_vars_come_from_the_fabric() -> None:
         "roce_mtu": 4200,
         "roce_gid_index": 3,
         "roce_traffic_class": 106,
+        "roce_devices": [f"mlx5_{i}" for i in range(8)],
+        "roce_hardware_mode": "live",
     }
 
 
