@@ -79,3 +79,11 @@ def test_image_build_mode_reports_the_skipped_bluefield_check(chroot: Chroot) ->
         "image-build mode: BlueField presence not checked (bluefield-3 expected, 0 visible)"
         in result.task("Report the skipped BlueField check").msg
     )
+
+
+def test_roce_rails_in_a_chroot_fail_the_live_converge_naming_them(chroot: Chroot) -> None:
+    result = chroot.converge("roce", {"roce_devices": ["mlx5_0", "mlx5_1"]})
+    assert result.rc != 0
+    failure = result.task("Fail when the RoCE ports the plan expects cannot be there")
+    assert failure.failed and "puts RoCE ports (mlx5_0, mlx5_1) on this node" in failure.msg
+    assert not chroot.exists("/etc/aiinfra/roce.env")
