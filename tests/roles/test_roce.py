@@ -114,14 +114,19 @@ mtu=$6; max=${FAKE_MAX_MTU:-9216}; [ "$mtu" -gt "$max" ] && mtu=$max
 echo "$mtu" > "$AIINFRA_SYSFS/class/net/$4/mtu"
 """
 FAKE_DCB = """#!/bin/bash
-# stand-in for dcb pfc/app set|replace|show dev IF ...; state in $AIINFRA_SYSFS/dcb/IF.pfc|IF.app
+# stand-in for dcb [-N] pfc/app set|replace|show dev IF ...; state in $AIINFRA_SYSFS/dcb/IF.pfc|IF.app.
+# Like dcb-app(8), `app show` prints DSCP 24 as its rt_dsfield name CS3 unless -N is given.
 state=$AIINFRA_SYSFS/dcb; mkdir -p "$state"
+numeric=0; [ "$1" = -N ] && { numeric=1; shift; }
 obj=$1 verb=$2 ifname=$4; shift 5
 case "$obj $verb" in
   "pfc set") echo "$*" > "$state/$ifname.pfc" ;;
   "app replace") echo "$*" > "$state/$ifname.app" ;;
   "pfc show") echo "prio-pfc $(cat "$state/$ifname.pfc" 2>/dev/null)" ;;
-  "app show") echo "dscp-prio $(cat "$state/$ifname.app" 2>/dev/null)" ;;
+  "app show")
+    map=$(cat "$state/$ifname.app" 2>/dev/null)
+    [ $numeric = 1 ] || map=$(echo "$map" | sed 's/^24:/CS3:/')
+    echo "dscp-prio $map" ;;
   *) exit 2 ;;
 esac
 """
