@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -24,6 +25,11 @@ ROCE_TASKS = (
     "Fail when a RoCE setting does not hold after applying",
     "Report the RoCE hardware state",
 )
+PENDING_TASKS = (
+    "Complete the actions an image build left pending",
+    "Report the actions left pending for a live converge",
+)
+FOUND = {"matched": 1, "files": [{"path": "/var/lib/aiinfra/pending/update-grub"}]}
 DPU_VARS: dict[str, Any] = {
     "bluefield_dpu_model": "bluefield-3",
     "bluefield_dpu_mode": "dpu",
@@ -89,6 +95,22 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
         _tasks("roce", "main.yml", ROCE_TASKS),
         _roce((3, "", "x"), (3, [], "ens1f0np0: mtu is '4200', want '9000'\nerror: 1 setting(s) differ\n")),
     ),
+    "pending-live": (
+        _tasks("host_tuning", "pending.yml", PENDING_TASKS),
+        {
+            "_host_tuning_live": True,
+            "_host_tuning_pending_dir": "/var/lib/aiinfra/pending",
+            "_host_tuning_pending": FOUND,
+        },
+    ),
+    "pending-image-build": (
+        _tasks("host_tuning", "pending.yml", PENDING_TASKS),
+        {
+            "_host_tuning_live": False,
+            "_host_tuning_pending_dir": "/var/lib/aiinfra/pending",
+            "_host_tuning_pending": FOUND,
+        },
+    ),
     "roce-missing": (
         _tasks("roce", "main.yml", ROCE_TASKS),
         _roce((4, "", "error: not present after 120s: RDMA device mlx5_7\n"), None),
@@ -103,8 +125,22 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, di
     if playbook_cmd is None:
         pytest.skip("ansible-playbook not found")
     work = tmp_path_factory.mktemp("live-branches")
+    # stands in for aiinfra-pending: echoes what it was asked to complete
+    helper = work / "aiinfra-pending"
+    helper.write_text('#!/bin/sh\nshift\necho "completed: $*"\n')
+    helper.chmod(0o755)
     plays = [
-        {"name": case, "hosts": "localhost", "gather_facts": False, "vars": variables, "tasks": tasks}
+        {
+            "name": case,
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {
+                "ansible_python_interpreter": sys.executable,
+                "_host_tuning_pending_script": str(helper),
+                **variables,
+            },
+            "tasks": tasks,
+        }
         for case, (tasks, variables) in CASES.items()
     ]
     (work / "site.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
@@ -175,3 +211,14 @@ def test_roce_missing_device_fails_naming_it(outcomes: dict[str, dict[str, dict[
     failure = outcomes["roce-missing"]["Fail when the fabric's RDMA devices did not appear"]
     assert failure.get("failed")
     assert failure["msg"] == "roce: error: not present after 120s: RDMA device mlx5_7"
+
+
+def test_live_converge_completes_the_pending_actions(outcomes: dict[str, dict[str, dict[str, Any]]]) -> None:
+    done = outcomes["pending-live"]["Complete the actions an image build left pending"]
+    assert done["changed"] and done["stdout"] == "completed: update-grub", json.dumps(done)
+    assert outcomes["pending-live"]["Report the actions left pending for a live converge"].get("skipped")
+    image = outcomes["pending-image-build"]
+    assert image["Complete the actions an image build left pending"].get("skipped")
+    assert image["Report the actions left pending for a live converge"]["msg"].startswith(
+        "pending until a live converge: update-grub"
+    )
