@@ -97,6 +97,10 @@ def roce_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "roce_mtu": roce.mtu,
         "roce_gid_index": roce.gid_index,
         "roce_traffic_class": roce.traffic_class,
+        # Only the fabric's ports get MTU/PFC/DSCP: the RDMA devices of the plan's rails, never every
+        # Ethernet RDMA port (storage and front-end ports keep theirs).
+        "roce_devices": [r.device for r in pool.rails] if pool.fabric and pool.fabric.type == "roce" else [],
+        "roce_hardware_mode": hardware_mode(plan),
     }
 
 
@@ -118,7 +122,11 @@ def bluefield_dpu_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
     return {
         "bluefield_dpu_model": pool.dpu.model,
         "bluefield_dpu_mode": pool.dpu.mode,
-        "bluefield_dpu_reboot": plan.tuning.host.reboot,
+        # A mode change needs a cold power cycle, which a converge cannot do: the role reports it instead
+        # of rebooting (no bluefield_dpu_reboot):
+        # https://docs.nvidia.com/networking/display/bluefieldbmcv2601/bluefield-modes-of-operation-configuration
+        "bluefield_dpu_expected": True,
+        "bluefield_dpu_hardware_mode": hardware_mode(plan),
     }
 
 

@@ -163,6 +163,8 @@ def test_roce_vars_come_from_the_fabric() -> None:
         "roce_mtu": 4200,
         "roce_gid_index": 3,
         "roce_traffic_class": 106,
+        "roce_devices": [f"mlx5_{i}" for i in range(8)],
+        "roce_hardware_mode": "live",
     }
 
 
@@ -302,6 +304,7 @@ def test_efa_dpu_and_tool_vars() -> None:
     got = role_vars_for_pool(plan, plan.pool("gpu"))
     assert got["efa_fi_env"] == {"FI_PROVIDER": "efa"}
     assert (got["bluefield_dpu_model"], got["bluefield_dpu_mode"]) == ("bluefield-3", "dpu")
+    assert (got["bluefield_dpu_expected"], got["bluefield_dpu_hardware_mode"]) == (True, "live")
     assert got["validation_tools_gpu_burn_compute"] == "90"
     assert got["validation_tools_nccl_tests_gencode"] == "-gencode=arch=compute_90,code=sm_90"
     assert got["nccl_plugin"] == "aws-ofi-nccl"

@@ -16,14 +16,17 @@ CONVERGE = {
 }
 
 STAND_IN = """#!/bin/bash
-# stand-in for mlxconfig: answers queries from a state file, records writes to it
+# stand-in for mlxconfig: answers `-d DEV -e q KEYS` from a state file (KEY=DEFAULT CURRENT NEXT),
+# in the Default / Current / Next Boot column format of NVIDIA's tool; records writes
 state=/tmp/mlx-state
-if [ "$3" = q ]; then
+if [ "$3" = -e ] && [ "$4" = q ]; then
   echo "Device #1:"
   echo "Device type:    BlueField2"
-  echo "Configurations:                                      Next Boot"
-  while IFS='=' read -r key value; do
-    printf '        %-40s %s\\n' "$key" "$value"
+  echo "Configurations:                              Default         Current         Next Boot"
+  while IFS='=' read -r key values; do
+    read -r default current next <<< "$values"
+    mark=" "; [ "$default" != "$next" ] && mark="*"
+    printf '%s       %-34s %-15s %-15s %s\\n' "$mark" "$key" "$default" "$current" "$next"
   done < "$state"
   exit 0
 fi
@@ -99,26 +102,41 @@ def test_mode_script_reports_a_failed_query(chroot: Chroot, first_run: ConvergeR
     assert "/usr/bin/mstconfig query of 0000:03:00.0 failed" in result.stderr
 
 
-def test_mode_script_sets_only_what_differs(chroot: Chroot, first_run: ConvergeResult) -> None:
+def test_mode_script_reads_current_and_next_boot(chroot: Chroot, first_run: ConvergeResult) -> None:
     stand_in = chroot.path("/usr/local/bin/mlxconfig")
     stand_in.write_text(STAND_IN)
     stand_in.chmod(0o755)
-    chroot.path("/tmp/mlx-state").write_text(
-        "INTERNAL_CPU_PAGE_SUPPLIER=ECPF(0)\nINTERNAL_CPU_OFFLOAD_ENGINE=DISABLED(1)\n"
+    state = chroot.path("/tmp/mlx-state")
+    state.write_text(
+        "INTERNAL_CPU_PAGE_SUPPLIER=ECPF(0) ECPF(0) ECPF(0)\n"
+        "INTERNAL_CPU_OFFLOAD_ENGINE=ENABLED(0) DISABLED(1) DISABLED(1)\n"
     )
     try:
         script = "/usr/local/sbin/aiinfra-bluefield-mode"
         args = ("0000:03:00.0", "INTERNAL_CPU_PAGE_SUPPLIER=1", "INTERNAL_CPU_OFFLOAD_ENGINE=1")
+        # next boot differs: set only that key (not in --check)
         check = chroot.chroot_run(script, "--check", *args)
         assert check.stdout.strip() == "changed: INTERNAL_CPU_PAGE_SUPPLIER=0->1"
         assert not chroot.exists("/tmp/mlx-set-calls")
         real = chroot.chroot_run(script, *args)
         assert real.stdout.strip() == "changed: INTERNAL_CPU_PAGE_SUPPLIER=0->1"
         assert chroot.read_file("/tmp/mlx-set-calls") == "s INTERNAL_CPU_PAGE_SUPPLIER=1\n"
-        chroot.path("/tmp/mlx-state").write_text("INTERNAL_CPU_PAGE_SUPPLIER=EXT_HOST_PF(1)\n")
+        # set for the next boot, still running the old mode (a warm reboot leaves it so): pending
+        state.write_text("INTERNAL_CPU_PAGE_SUPPLIER=ECPF(0) ECPF(0) EXT_HOST_PF(1)\n")
+        pending = chroot.chroot_run(script, args[0], args[1])
+        assert pending.stdout.strip() == "pending: INTERNAL_CPU_PAGE_SUPPLIER=0->1"
+        assert chroot.read_file("/tmp/mlx-set-calls") == "s INTERNAL_CPU_PAGE_SUPPLIER=1\n"  # not set again
+        # after the cold power cycle: current and next boot agree
+        state.write_text("INTERNAL_CPU_PAGE_SUPPLIER=ECPF(0) EXT_HOST_PF(1) EXT_HOST_PF(1)\n")
         assert chroot.chroot_run(script, args[0], args[1]).stdout.strip() == "unchanged"
         missing = chroot.chroot_run(script, args[0], "INTERNAL_CPU_MODEL=1", check=False)
         assert missing.returncode == 3
-        assert "did not report INTERNAL_CPU_MODEL" in missing.stderr
+        expected = "did not report the default, current and next-boot values of INTERNAL_CPU_MODEL"
+        assert expected in missing.stderr
     finally:
         stand_in.unlink()
+
+
+def test_no_reboot_task_for_a_mode_change(first_run: ConvergeResult) -> None:
+    # a warm reboot does not apply a BlueField mode change; the role must not pretend it does
+    assert not [task for task in first_run.tasks if "reboot" in task.name.lower()]

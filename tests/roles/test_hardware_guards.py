@@ -56,3 +56,34 @@ def test_sandbox_mode_reports_the_skipped_efa_check(chroot: Chroot) -> None:
         "image-build mode: EFA devices not checked (1 expected: efa0)"
         in result.task("Report the skipped EFA device check").msg
     )
+
+
+def test_missing_bluefield_fails_the_dpu_converge_naming_it(chroot: Chroot) -> None:
+    variables = {"bluefield_dpu_expected": True, "bluefield_dpu_model": "bluefield-3"}
+    result = chroot.converge("bluefield_dpu", variables)
+    assert result.rc != 0
+    failure = result.task("Fail when the BlueField the plan expects is missing")
+    assert failure.failed and "puts a bluefield-3 DPU on this node" in failure.msg
+    assert "this is a chroot or container" in failure.msg
+    assert not chroot.installed("mstflint")
+
+
+def test_image_build_mode_reports_the_skipped_bluefield_check(chroot: Chroot) -> None:
+    variables = {
+        "bluefield_dpu_expected": True,
+        "bluefield_dpu_hardware_mode": "image-build",
+        "bluefield_dpu_install": "never",
+    }
+    result = chroot.converge_ok("bluefield_dpu", variables, check=True)
+    assert (
+        "image-build mode: BlueField presence not checked (bluefield-3 expected, 0 visible)"
+        in result.task("Report the skipped BlueField check").msg
+    )
+
+
+def test_roce_rails_in_a_chroot_fail_the_live_converge_naming_them(chroot: Chroot) -> None:
+    result = chroot.converge("roce", {"roce_devices": ["mlx5_0", "mlx5_1"]})
+    assert result.rc != 0
+    failure = result.task("Fail when the RoCE ports the plan expects cannot be there")
+    assert failure.failed and "puts RoCE ports (mlx5_0, mlx5_1) on this node" in failure.msg
+    assert not chroot.exists("/etc/aiinfra/roce.env")

@@ -75,3 +75,49 @@ def test_irq_affinity(chroot: Chroot, first_run: ConvergeResult) -> None:
     # The script runs inside the chroot: no /sys there, so no NIC is listed and nothing is pinned.
     assert chroot.chroot_run("/usr/local/sbin/aiinfra-nic-irq-affinity", "--list").stdout == ""
     assert first_run.task("Report NIC IRQs not pinned").msg.startswith("skipped: no hardware")
+
+
+def test_grub_update_recorded_pending_for_a_live_converge(chroot: Chroot, first_run: ConvergeResult) -> None:
+    # no running kernel of this node in a chroot: update-grub is recorded, not skipped and forgotten
+    assert first_run.task("Record the grub update for a live converge").changed
+    marker = chroot.read_file("/var/lib/aiinfra/pending/update-grub")
+    assert marker == "host_tuning: kernel arguments in /etc/default/grub.d/90-aiinfra-host-tuning.cfg\n"
+    assert chroot.chroot_run("aiinfra-pending", "list").stdout == "update-grub\n"
+    rerun = chroot.converge_ok(ROLE, VARS, label=f"{ROLE} (re-run, pending)")
+    assert rerun.changed == 0
+    assert rerun.task("Report the actions left pending for a live converge").msg.startswith(
+        "pending until a live converge: update-grub"
+    )
+    assert rerun.task("Complete the actions an image build left pending").skipped
+
+
+STAND_IN_UPDATE_GRUB = """#!/bin/sh
+# stand-in for update-grub: fails while /tmp/grub-broken exists, records each run
+if [ -e /tmp/grub-broken ]; then
+  echo "grub-probe: error: failed to get canonical path of /dev/root" >&2; exit 1
+fi
+echo run >> /tmp/update-grub-runs
+"""
+
+
+def test_pending_helper_completes_then_removes_the_marker(chroot: Chroot, first_run: ConvergeResult) -> None:
+    stand_in = chroot.path("/usr/local/sbin/update-grub")
+    stand_in.write_text(STAND_IN_UPDATE_GRUB)
+    stand_in.chmod(0o755)
+    chroot.chroot_run("aiinfra-pending", "record", "update-grub", "from the test")
+    chroot.path("/tmp/grub-broken").write_text("")
+    try:
+        failed = chroot.chroot_run("aiinfra-pending", "complete", check=False)
+        assert failed.returncode == 1
+        assert "pending update-grub failed (update-grub; recorded as: from the test)" in failed.stderr
+        assert "failed to get canonical path" in failed.stderr
+        assert chroot.exists("/var/lib/aiinfra/pending/update-grub")  # kept for the next converge
+        chroot.path("/tmp/grub-broken").unlink()
+        assert chroot.chroot_run("aiinfra-pending", "complete").stdout == "completed: update-grub\n"
+        assert not chroot.exists("/var/lib/aiinfra/pending/update-grub")
+        assert chroot.chroot_run("aiinfra-pending", "complete").stdout == "nothing pending\n"
+        assert chroot.read_file("/tmp/update-grub-runs") == "run\n"
+        unknown = chroot.chroot_run("aiinfra-pending", "record", "rm -rf /", check=False)
+        assert unknown.returncode == 2 and "unknown action" in unknown.stderr
+    finally:
+        stand_in.unlink()
