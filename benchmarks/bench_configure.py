@@ -6,7 +6,8 @@ pool with NFS and local-NVMe storage; its ``aiinfra_roles`` is widened to every 
 ``ROLE_ORDER`` (a real pool has one fabric, so roce/efa would otherwise never run together with
 rdma_infiniband) and the package installs that need NVIDIA's or AWS's repositories are switched off
 (``nvidia_driver_install``/``nccl_install: false``; efa and bluefield_dpu install only where their
-device exists). The node has no controller beside it, so it gets a throw-away munge key.
+device exists); every role runs in its sandbox hardware mode (a chroot has none of the devices).
+The node has no controller beside it, so it gets a throw-away munge key.
 Runs ``roles/site.yml`` through ansible-runner exactly as ``run_configure`` does and prints, per run,
 the wall time, the task results and the changed count; the second run must report changed=0.
 
@@ -67,6 +68,10 @@ def _inventory(root: Path) -> dict[str, object]:
             "nvidia_driver_install": False,
             "nccl_install": False,
             "slurm_munge_key": BENCH_MUNGE_KEY,
+            # A chroot has no GPUs, HCAs, EFA or DPU: the roles' sandbox mode skips the hardware guards
+            # (and says so), as the chroot sandbox does; roce needs its ports named (the plan's rails).
+            **{f"{role}_hardware_mode": "sandbox" for role in ROLE_ORDER},
+            "roce_devices": ["mlx5_0"],
         }
     )
     return inventory
