@@ -3,7 +3,9 @@
 
 Phases run one after another: ``node`` (gpu-burn, DCGM, single-node nccl-tests: every Job of every node
 at once; each asks for all GPUs of its node, so the scheduler runs one at a time per node),
-``rdma-server`` then ``rdma-client`` (perftest pairs on the host network; a client learns its server's
+plus one snapshot Job per node (:mod:`aiinfra_iac.validate.snapshot`: GPUs, driver, HCAs, links and
+MTU, kernel arguments, on the host network so the node's own NICs are seen), ``rdma-server`` then
+``rdma-client`` (perftest pairs on the host network; a client learns its server's
 address from the server pod), then ``pool`` (one MPIJob per multi-node NCCL check, which needs the GPUs
 of every node of the pool, so one at a time).
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
+from aiinfra_iac.validate import snapshot
 from aiinfra_iac.validate.runners import k8s_manifests as m
 from aiinfra_iac.validate.runners.commands import Step, node_steps, pool_step, rdma_steps
 
@@ -195,7 +198,39 @@ def plan_jobs(
                             fabric=fabric,
                         )
                     )
+    jobs.extend(snapshot_jobs(plan, options, run_id, names))
     return sorted(jobs, key=lambda job: PHASES.index(job.phase))
+
+
+def snapshot_jobs(
+    plan: ClusterPlan, options: m.KubeOptions, run_id: str, names: Mapping[str, str]
+) -> list[KubeJob]:
+    """The snapshot Job of each node of a pool with checks (as the Slurm/ssh runners record it): the
+    read-only :data:`~aiinfra_iac.validate.snapshot.SCRIPT` with every GPU of the node (so
+    ``nvidia-smi`` lists them all) on the host network (so ``ip -o link`` shows the node's NICs and
+    MTU; ``/proc/cmdline`` and ``ibstat``'s sysfs are the host's in any pod)."""
+    checked = {check.pool for check in plan.validation}
+    jobs: list[KubeJob] = []
+    for pool in plan.pools:
+        if pool.name not in checked:
+            continue
+        for host in pool.hosts:
+            step = Step("snapshot", host, snapshot.step_argv(), f"{host}/{snapshot.FILE}", tool="sh")
+            jobs.append(
+                _job(
+                    plan,
+                    step,
+                    pool,
+                    names.get(host, host),
+                    options,
+                    run_id,
+                    phase="node",
+                    gpus=pool.gpus_per_node,
+                    fabric=False,
+                    host_network=True,
+                )
+            )
+    return jobs
 
 
 def _rdma_jobs(
