@@ -183,23 +183,32 @@ def plan_jobs(
             jobs.extend(_rdma_jobs(plan, check, pool, names, options, run_id))
         else:
             for host in pool.hosts:
-                for step in node_steps(plan, check, pool, host):
-                    fabric = check.kind == "nccl"
-                    jobs.append(
-                        _job(
-                            plan,
-                            step,
-                            pool,
-                            names.get(host, host),
-                            options,
-                            run_id,
-                            phase="node",
-                            gpus=pool.gpus_per_node,
-                            fabric=fabric,
-                        )
+                jobs.extend(
+                    _node_job(
+                        plan, step, pool, names.get(host, host), options, run_id, fabric=check.kind == "nccl"
                     )
+                    for step in node_steps(plan, check, pool, host)
+                )
     jobs.extend(snapshot_jobs(plan, options, run_id, names))
     return sorted(jobs, key=lambda job: PHASES.index(job.phase))
+
+
+def _node_job(
+    plan: ClusterPlan,
+    step: Step,
+    pool: PoolPlan,
+    k8s_node: str,
+    options: m.KubeOptions,
+    run_id: str,
+    *,
+    fabric: bool,
+    host_network: bool = False,
+) -> KubeJob:
+    """A ``node``-phase Job on the Kubernetes node ``k8s_node`` with every GPU of the node."""
+    return _job(
+        plan, step, pool, k8s_node, options, run_id,
+        phase="node", gpus=pool.gpus_per_node, fabric=fabric, host_network=host_network,
+    )  # fmt: skip
 
 
 def snapshot_jobs(
@@ -217,17 +226,8 @@ def snapshot_jobs(
         for host in pool.hosts:
             step = Step("snapshot", host, snapshot.step_argv(), f"{host}/{snapshot.FILE}", tool="sh")
             jobs.append(
-                _job(
-                    plan,
-                    step,
-                    pool,
-                    names.get(host, host),
-                    options,
-                    run_id,
-                    phase="node",
-                    gpus=pool.gpus_per_node,
-                    fabric=False,
-                    host_network=True,
+                _node_job(
+                    plan, step, pool, names.get(host, host), options, run_id, fabric=False, host_network=True
                 )
             )
     return jobs
