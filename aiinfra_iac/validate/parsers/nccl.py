@@ -251,6 +251,16 @@ def _parse_text(lines: Iterator[str], collective: str | None) -> NcclRun:
             if v and version is None:
                 version = v.group("v")
             continue
+        # footers, with ``#`` or (older nccl-tests) without
+        m_oob = _OOB.match(stripped)
+        if m_oob:
+            oob = int(m_oob.group("n"))
+            in_table = False
+            continue
+        m_avg = _AVG.match(stripped)
+        if m_avg:
+            avg = to_float(m_avg.group("v"))
+            continue
         if stripped.startswith("#"):
             rank = _RANK.match(stripped)
             if rank:
@@ -262,15 +272,6 @@ def _parse_text(lines: Iterator[str], collective: str | None) -> NcclRun:
                 if layout is None:
                     state.problems.append(f"line {lineno}: unknown nccl-tests column header")
                 in_table = True
-                continue
-            m_oob = _OOB.match(stripped)
-            if m_oob:
-                oob = int(m_oob.group("n"))
-                in_table = False
-                continue
-            m_avg = _AVG.match(stripped)
-            if m_avg:
-                avg = to_float(m_avg.group("v"))
                 continue
             m_rel = _TESTS_RELEASE.search(stripped)
             if m_rel:
@@ -284,15 +285,6 @@ def _parse_text(lines: Iterator[str], collective: str | None) -> NcclRun:
             m_start = _STARTING.search(stripped)
             if m_start and detected is None:
                 detected = collective_from_name(m_start.group("bin"))
-            continue
-        m_oob = _OOB.match(stripped)
-        if m_oob:
-            oob = int(m_oob.group("n"))
-            in_table = False
-            continue
-        m_avg = _AVG.match(stripped)
-        if m_avg:
-            avg = to_float(m_avg.group("v"))
             continue
         if _ROW_START.match(line):
             _parse_row(line, lineno, layout, state)
