@@ -17,8 +17,9 @@ from pathlib import Path
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.validate import layout, provenance, snapshot, unreachable
 from aiinfra_iac.validate.kinds import kind_of
-from aiinfra_iac.validate.rules.common import Target, read_result
+from aiinfra_iac.validate.rules.common import Target, open_result, read_result
 from aiinfra_iac.validate.rules.outliers import mark_outliers
+from aiinfra_iac.validate.safe_read import ResultReadError
 from aiinfra_iac.validate.snapshot import Snapshot
 from aiinfra_iac.validate.types import CheckResult, Verdict
 
@@ -78,14 +79,21 @@ def judge_target(plan: ClusterPlan, target: Target) -> CheckResult:
 
 def _judge_one(plan: ClusterPlan, target: Target) -> Judged:
     started = time.perf_counter()
-    text = read_result(target)
-    if isinstance(text, CheckResult):
-        return text, {}, 0.0
+    kind = kind_of(target.check.kind)
+    # the long logs (gpu-burn, nccl-tests with NCCL_DEBUG=INFO, perftest) are parsed line by line
+    source = open_result(target) if kind.streams else read_result(target)
+    if isinstance(source, CheckResult):
+        return source, {}, 0.0
     try:
-        kind = kind_of(target.check.kind)
-        parsed = kind.parse(text, target.check)
+        if isinstance(source, str):
+            parsed = kind.parse(source, target.check)
+        else:
+            with source:
+                parsed = kind.parse(source, target.check)
         result = kind.judge(plan, target, parsed)
         facts, seconds = kind.facts(parsed), kind.duration(parsed)
+    except ResultReadError as error:  # grew past the cap while it was read
+        return target.result("fail", error.detail), {}, time.perf_counter() - started
     except Exception as error:  # a parser or rule bug must not hide the other results
         failed = target.result("fail", f"could not judge {target.path.name}: {type(error).__name__}: {error}")
         return failed, {}, time.perf_counter() - started

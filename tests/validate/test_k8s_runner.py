@@ -19,12 +19,14 @@ from aiinfra_iac.deployment import Deployment, NodeRecord, Ssh
 from aiinfra_iac.errors import MissingToolError
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.plan.resolve import plan_from_file
+from aiinfra_iac.validate import snapshot
 from aiinfra_iac.validate.judge import judge
 from aiinfra_iac.validate.runners import k8s_manifests as m
 from aiinfra_iac.validate.runners.k8s_jobs import KubeJob, plan_jobs
 from aiinfra_iac.validate.stage import collect_results
 
 from . import builders as b
+from .test_snapshot import snapshot_text
 
 REPO = Path(__file__).resolve().parents[2]
 P5 = REPO / "blueprints" / "h100-p5-eks-fsx-training.yaml"
@@ -50,7 +52,8 @@ def _find(jobs: list[KubeJob], check_id: str, node: str) -> KubeJob:
 def test_p5_eks_jobs_ask_for_8_gpus_and_32_efa_on_their_node() -> None:
     plan = _plan(P5)
     jobs = plan_jobs(plan, m.KubeOptions(), "run1")
-    assert sum(j.kind == "Job" for j in jobs) == 16 * 4 and sum(j.kind == "MPIJob" for j in jobs) == 2
+    # 4 node checks x 16 nodes, plus a snapshot Job per node
+    assert sum(j.kind == "Job" for j in jobs) == 16 * 4 + 16 and sum(j.kind == "MPIJob" for j in jobs) == 2
     nccl = _find(jobs, "nccl:train:all_reduce:node", "train-3")
     pod = nccl.manifest["spec"]["template"]["spec"]
     assert nccl.manifest["apiVersion"] == "batch/v1" and nccl.manifest["spec"]["backoffLimit"] == 0
@@ -187,6 +190,8 @@ FAKE = textwrap.dedent(
     def fixture(job):
         labels = job["metadata"]["labels"]
         check, node = labels["aiinfra/check"], labels["aiinfra/node"]
+        if check == "snapshot":
+            return Path(os.environ["FAKE_SNAPSHOTS"]) / f"{{node}}.txt"
         base = Path(os.environ["FAKE_FIXTURES"])
         sets = json.loads(os.environ["FAKE_SETS"])
         name = {{"gpu_burn": "gpu_burn.log", "dcgm": "dcgm_diag.json", "nccl": "nccl_all_reduce.log",
@@ -264,6 +269,11 @@ def fake_kubectl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "FAKE_CLUSTER_LOG", str(b.FIXTURES / "cluster" / "healthy-ib-h100x16" / "nccl_all_reduce.log")
     )
     monkeypatch.setenv("AIINFRA_VALIDATION_POLL", "0")
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    (snaps / "gpu-0.txt").write_text(snapshot_text())
+    (snaps / "gpu-1.txt").write_text(snapshot_text(rate=200))
+    monkeypatch.setenv("FAKE_SNAPSHOTS", str(snaps))
     return state
 
 
@@ -296,7 +306,8 @@ def test_run_writes_the_results_layout_and_the_judge_reads_it(fake_kubectl: Path
     assert all(c[:4] == ["--kubeconfig", home, "--context", "gpu-cluster"] for c in calls)
     verbs = [c[4] for c in calls]
     assert verbs[0] == "apply" and verbs[-1] == "delete"
-    assert verbs.count("logs") == 6 + 2 + 1  # 3 node checks x 2 nodes, one perftest pair, one MPIJob
+    # 3 node checks x 2 nodes, one perftest pair, one MPIJob, a snapshot per node
+    assert verbs.count("logs") == 6 + 2 + 1 + 2
     deletes = [c[5] for c in calls if c[4] == "delete"]
     assert deletes == ["jobs.batch", "mpijobs.kubeflow.org"]
     assert all(any(a.startswith("aiinfra/run=") for a in c) for c in calls if c[4] == "delete")
@@ -429,3 +440,24 @@ def test_a_perftest_server_that_dies_gets_no_client(
     assert not list((fake_kubectl / "objects").glob("Job__*rdma-client*.json"))
     verdict = {c.id: c.status for c in judge(plan, out).checks}
     assert verdict["rdma:gpu:gpu-1:mlx5_0"] == "fail"
+
+
+def test_each_node_records_a_snapshot_judged_against_the_plan(fake_kubectl: Path, tmp_path: Path) -> None:
+    plan = _k8s_plan()
+    jobs = plan_jobs(plan, m.KubeOptions(), "run1")
+    snaps = [j for j in jobs if j.check_id == "snapshot"]
+    assert sorted(j.node for j in snaps) == ["gpu-0", "gpu-1"]
+    for job in snaps:
+        pod = job.manifest["spec"]["template"]["spec"]
+        assert job.phase == "node" and job.output == f"{job.node}/{snapshot.FILE}"
+        assert pod["hostNetwork"] is True and pod["nodeSelector"] == {m.HOSTNAME_LABEL: job.node}
+        box = _container(job)
+        assert box["command"][-3:] == list(snapshot.step_argv())
+        assert box["resources"]["limits"] == {m.GPU_RESOURCE: "8"}  # nvidia-smi sees every GPU
+    out = tmp_path / "results"
+    collect_results(plan, out, b.quiet_console())
+    assert (out / "gpu-0" / snapshot.FILE).read_text() == snapshot_text()
+    verdict = {c.node: c for c in judge(plan, out).checks if c.kind == "snapshot"}
+    assert verdict["gpu-0"].status == "pass", verdict["gpu-0"].detail
+    assert verdict["gpu-1"].status == "fail"
+    assert verdict["gpu-1"].detail == "drift from the plan: mlx5_0 links at 200G on a 400G fabric"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ class Kind(ABC):
     name: str
     tool: str
     """The program a node needs (for the "tool missing" → unreachable cause)."""
+    streams: bool = False
+    """True: :meth:`parse` takes the file's lines one at a time (bounded memory on long logs)."""
 
     @abstractmethod
     def params(self, check: ValidationCheckPlan, pool: PoolPlan) -> Any:
@@ -37,8 +40,8 @@ class Kind(ABC):
         """(result file, id suffix) for each result the check has on ``node`` (or ``_cluster``)."""
 
     @abstractmethod
-    def parse(self, text: str, check: ValidationCheckPlan) -> Any:
-        """The tool's output → the parser's record (never raises)."""
+    def parse(self, text: str | Iterable[str], check: ValidationCheckPlan) -> Any:
+        """The tool's output (its lines where :attr:`streams`) → the parser's record (never raises)."""
 
     @abstractmethod
     def judge(self, plan: ClusterPlan, target: Target, parsed: Any) -> CheckResult:

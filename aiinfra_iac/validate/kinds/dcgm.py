@@ -3,6 +3,7 @@ and not all of them were skipped."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
@@ -33,8 +34,9 @@ class DcgmKind(Kind):
     ) -> list[tuple[Path, str]]:
         return [(results_dir / node / layout.DCGM_FILE, "")]
 
-    def parse(self, text: str, check: ValidationCheckPlan) -> DcgmResult:
-        return parse_dcgm_diag(text)
+    def parse(self, text: str | Iterable[str], check: ValidationCheckPlan) -> DcgmResult:
+        # one JSON document (or dcgmi's text table): read whole (streams is False, 16 MiB cap)
+        return parse_dcgm_diag(text if isinstance(text, str) else "\n".join(text))
 
     def judge(self, plan: ClusterPlan, target: Target, parsed: DcgmResult) -> CheckResult:
         return judge_dcgm(target, parsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
@@ -19,6 +20,7 @@ from aiinfra_iac.validate.types import CheckResult
 class GpuBurnKind(Kind):
     name = "gpu_burn"
     tool = "gpu_burn"
+    streams = True
 
     def params(self, check: ValidationCheckPlan, pool: PoolPlan) -> GpuBurnParams:
         return gpu_burn_params(check, pool)
@@ -33,7 +35,7 @@ class GpuBurnKind(Kind):
     ) -> list[tuple[Path, str]]:
         return [(results_dir / node / layout.GPU_BURN_FILE, "")]
 
-    def parse(self, text: str, check: ValidationCheckPlan) -> GpuBurnResult:
+    def parse(self, text: str | Iterable[str], check: ValidationCheckPlan) -> GpuBurnResult:
         return parse_gpu_burn(text)
 
     def judge(self, plan: ClusterPlan, target: Target, parsed: GpuBurnResult) -> CheckResult:

@@ -4,6 +4,7 @@ largest size, bus bandwidth at that size."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
@@ -21,6 +22,7 @@ from aiinfra_iac.validate.types import CheckResult
 class NcclKind(Kind):
     name = "nccl"
     tool = "all_reduce_perf"
+    streams = True
 
     def params(self, check: ValidationCheckPlan, pool: PoolPlan) -> NcclParams:
         return nccl_params(check, pool)
@@ -35,7 +37,7 @@ class NcclKind(Kind):
     ) -> list[tuple[Path, str]]:
         return [(layout.check_path(plan, results_dir, check, node), "")]
 
-    def parse(self, text: str, check: ValidationCheckPlan) -> NcclRun:
+    def parse(self, text: str | Iterable[str], check: ValidationCheckPlan) -> NcclRun:
         return parse_nccl_tests(text, collective=layout.collective_of(check))
 
     def judge(self, plan: ClusterPlan, target: Target, parsed: NcclRun) -> CheckResult:

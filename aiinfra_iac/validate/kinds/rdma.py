@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
@@ -20,6 +21,7 @@ from aiinfra_iac.validate.types import CheckResult
 class RdmaKind(Kind):
     name = "rdma"
     tool = "ib_write_bw"
+    streams = True
 
     def params(self, check: ValidationCheckPlan, pool: PoolPlan) -> RdmaParams:
         return rdma_params(check)
@@ -38,7 +40,7 @@ class RdmaKind(Kind):
             for device in layout.rdma_devices(check, pool)
         ]
 
-    def parse(self, text: str, check: ValidationCheckPlan) -> PerftestResult:
+    def parse(self, text: str | Iterable[str], check: ValidationCheckPlan) -> PerftestResult:
         return parse_perftest(text)
 
     def judge(self, plan: ClusterPlan, target: Target, parsed: PerftestResult) -> CheckResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # ``mpirun --tag-output``: ``[1,0]<stdout>:`` (jobid,rank); ``srun --label``: ``0: `` / `` 12: ``.
 _MPI_TAG = re.compile(r"^\[\d+,\d+\]<(?:stdout|stderr)>:")
@@ -15,6 +16,13 @@ _PREPEND_RANK = re.compile(r"^\[(?P<rank>\d{1,6})\] ?")
 def split_lines(text: str) -> list[str]:
     """Split on ``\\n``, ``\\r\\n`` and lone ``\\r`` (progress lines repainted in place)."""
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def as_lines(source: str | Iterable[str]) -> Iterable[str]:
+    """The lines of ``source``: a whole text is split with :func:`split_lines`; an iterable of lines
+    already split the same way (:class:`aiinfra_iac.validate.safe_read.ResultLines`) is used as it
+    comes, so a parser that loops over it holds one line at a time."""
+    return split_lines(source) if isinstance(source, str) else source
 
 
 def strip_launcher_prefix(line: str) -> str:

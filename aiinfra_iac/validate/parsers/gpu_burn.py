@@ -12,8 +12,9 @@ gpu-burn exits 0 even with a FAULTY GPU, so the verdict must come from this text
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from ._lines import split_lines
+from ._lines import as_lines
 from .types import GpuBurnGpu, GpuBurnResult
 
 _PROGRESS_START = re.compile(r"\d+(?:\.\d+)?%\s+proc'd:")
@@ -49,7 +50,7 @@ def _progress(segment: str, gflops: dict[int, float], died: set[int], warned: se
             warned.add(i)
 
 
-def parse_gpu_burn(text: str) -> GpuBurnResult:
+def parse_gpu_burn(text: str | Iterable[str]) -> GpuBurnResult:
     """Parse a gpu-burn log. Per-GPU Gflop/s is the last non-zero figure of the progress lines."""
     problems: list[str] = []
     errors: list[str] = []
@@ -61,7 +62,7 @@ def parse_gpu_burn(text: str) -> GpuBurnResult:
     tested: int | None = None
     seconds: int | None = None
     progress = False
-    for raw in split_lines(text):
+    for raw in as_lines(text):
         line = raw.strip()
         if not line:
             continue

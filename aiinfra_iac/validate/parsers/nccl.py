@@ -13,12 +13,14 @@ Never raises: anything unreadable ends up in ``NcclRun.problems``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ._lines import clean_lines, to_float, to_int
-from .nccl_debug import NCCL_LINE, detect_network
+from ._lines import as_lines, strip_launcher_prefix, to_float, to_int
+from .nccl_debug import NCCL_LINE, NetworkScan
 from .types import NcclRow, NcclRun
 
 _RANK = re.compile(
@@ -197,12 +199,26 @@ def _version_from_code(code: int) -> str | None:
     return None
 
 
-def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
-    """Parse nccl-tests stdout (or its ``-J`` JSON file). ``collective`` overrides detection."""
-    if text.lstrip().startswith("{"):
-        return _parse_json(text, collective)
-    lines = clean_lines(text)
+def parse_nccl_tests(text: str | Iterable[str], *, collective: str | None = None) -> NcclRun:
+    """Parse nccl-tests stdout (or its ``-J`` JSON file). ``collective`` overrides detection.
+
+    ``text`` is the whole output or its lines (:func:`._lines.as_lines`); the text table is read in
+    one pass, one line at a time (a ``NCCL_DEBUG=INFO`` log of a large run is long)."""
+    source = iter(as_lines(text))
+    head: list[str] = []
+    for line in source:
+        head.append(line)
+        if line.strip():
+            break
+    if head and head[-1].lstrip().startswith("{"):
+        return _parse_json("\n".join(itertools.chain(head, source)), collective)
+    return _parse_text((strip_launcher_prefix(line) for line in itertools.chain(head, source)), collective)
+
+
+def _parse_text(lines: Iterator[str], collective: str | None) -> NcclRun:
     state = _State()
+    network = NetworkScan()
+    fatal_lines: list[tuple[str, bool]] = []
     layout: _Layout | None = None
     ranks: dict[int, tuple[str, str]] = {}
     nccl_hosts: list[str] = []
@@ -220,6 +236,10 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         stripped = line.strip()
         if not stripped:
             continue
+        network.feed(line)
+        hit = _fatal_line(line)
+        if hit is not None:
+            fatal_lines.append(hit)
         nccl = NCCL_LINE.match(line)
         if nccl:
             if nccl.group("host") not in nccl_hosts:
@@ -230,6 +250,16 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             v = _VERSION.search(nccl.group("msg"))
             if v and version is None:
                 version = v.group("v")
+            continue
+        # footers, with ``#`` or (older nccl-tests) without
+        m_oob = _OOB.match(stripped)
+        if m_oob:
+            oob = int(m_oob.group("n"))
+            in_table = False
+            continue
+        m_avg = _AVG.match(stripped)
+        if m_avg:
+            avg = to_float(m_avg.group("v"))
             continue
         if stripped.startswith("#"):
             rank = _RANK.match(stripped)
@@ -243,15 +273,6 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
                     state.problems.append(f"line {lineno}: unknown nccl-tests column header")
                 in_table = True
                 continue
-            m_oob = _OOB.match(stripped)
-            if m_oob:
-                oob = int(m_oob.group("n"))
-                in_table = False
-                continue
-            m_avg = _AVG.match(stripped)
-            if m_avg:
-                avg = to_float(m_avg.group("v"))
-                continue
             m_rel = _TESTS_RELEASE.search(stripped)
             if m_rel:
                 tests_version = m_rel.group("v")
@@ -264,15 +285,6 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
             m_start = _STARTING.search(stripped)
             if m_start and detected is None:
                 detected = collective_from_name(m_start.group("bin"))
-            continue
-        m_oob = _OOB.match(stripped)
-        if m_oob:
-            oob = int(m_oob.group("n"))
-            in_table = False
-            continue
-        m_avg = _AVG.match(stripped)
-        if m_avg:
-            avg = to_float(m_avg.group("v"))
             continue
         if _ROW_START.match(line):
             _parse_row(line, lineno, layout, state)
@@ -288,7 +300,8 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         if in_table and stripped not in ("...", "…") and re.match(r"^\s*\d", line):
             state.problems.append(f"line {lineno}: unreadable result row {stripped[:80]!r}")
     # the error line a tool printed comes first, then what is missing
-    fatal = _fatal_problems(lines, state.rows)
+    # a WARN line counts only where no row was read (a run that printed results went on)
+    fatal = [message for message, warn_only in fatal_lines if not warn_only or not state.rows]
     if not state.rows:
         state.problems.insert(0, "no nccl-tests result rows found")
     elif oob is None:
@@ -304,7 +317,7 @@ def parse_nccl_tests(text: str, *, collective: str | None = None) -> NcclRun:
         hosts = tuple(nccl_hosts)
     devices = tuple(name for _, (_h, name) in sorted(ranks.items()))
     nranks = max(ranks) + 1 if ranks else nranks_info
-    transports, link_layers = detect_network(lines)
+    transports, link_layers = network.result()
     return NcclRun(
         collective=collective or detected,
         rows=tuple(state.rows),
@@ -330,20 +343,18 @@ def _search_binary(line: str) -> str | None:
 _ANY_FATAL = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _FATAL))
 
 
-def _fatal_problems(lines: list[str], rows: list[NcclRow]) -> list[str]:
-    found: list[str] = []
-    for line in lines:
-        if "NCCL WARN" not in line and not _ANY_FATAL.search(line):
-            continue
-        for pattern, message in _FATAL:
-            if pattern.search(line):
-                found.append(f"{message}: {line.strip()[:160]}")
-                break
-        else:
-            nccl = NCCL_LINE.match(line)
-            if nccl and nccl.group("level") == "WARN" and not rows:
-                found.append(f"NCCL WARN: {nccl.group('msg').strip()[:160]}")
-    return found
+def _fatal_line(line: str) -> tuple[str, bool] | None:
+    """The problem a line reports and whether it is a bare ``NCCL WARN`` (counted only when the run
+    printed no row), or None."""
+    if "NCCL WARN" not in line and not _ANY_FATAL.search(line):
+        return None
+    for pattern, message in _FATAL:
+        if pattern.search(line):
+            return f"{message}: {line.strip()[:160]}", False
+    nccl = NCCL_LINE.match(line)
+    if nccl and nccl.group("level") == "WARN":
+        return f"NCCL WARN: {nccl.group('msg').strip()[:160]}", True
+    return None
 
 
 def _parse_json(text: str, collective: str | None) -> NcclRun:

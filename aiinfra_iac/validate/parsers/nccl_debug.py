@@ -76,13 +76,25 @@ def detect_transports(lines: Iterable[str]) -> frozenset[str]:
 def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
     """:func:`detect_transports` plus the link layers (``IB``/``RoCE``) of the ports NCCL's IB
     transport listed (``NET/IB : Using [0]mlx5_0:1/IB``); empty where no such line was logged."""
-    found: set[str] = set()
-    ib_kinds: set[str] = set()
-    socket_device = False
-    chosen = False  # a "via NET/…" or "Using network …" line: direct evidence of the network used
+    scan = NetworkScan()
     for raw in lines:
+        scan.feed(raw)
+    return scan.result()
+
+
+class NetworkScan:
+    """:func:`detect_network` fed one line at a time (for the streaming nccl-tests parser)."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.ib_kinds: set[str] = set()
+        self.socket_device = False
+        self.chosen = False  # a "via NET/…" or "Using network …" line: direct evidence of the network
+
+    def feed(self, raw: str) -> None:
         if "NCCL" not in raw and "via" not in raw and "NET/" not in raw:
-            continue
+            return
+        found = self.found
         m = NCCL_LINE.match(raw)
         msg = m.group("msg") if m else raw
         via = _VIA.search(msg)
@@ -90,34 +102,43 @@ def detect_network(lines: Iterable[str]) -> tuple[frozenset[str], frozenset[str]
             t = _classify_via(via.group("what"))
             if t:
                 found.add(t)
-                chosen = chosen or via.group("what").upper().startswith("NET/")
+                self.chosen = self.chosen or via.group("what").upper().startswith("NET/")
         net = _USING_NETWORK.search(msg)
         if net:
             t = _classify_net(net.group("net"))
             if t:
                 found.add(t)
-                chosen = True
+                self.chosen = True
         ib = _IB_DEVICES.search(msg)
         if ib:
-            ib_kinds.update(p.group("kind") for p in _IB_PORT.finditer(ib.group("devs")))
+            self.ib_kinds.update(p.group("kind") for p in _IB_PORT.finditer(ib.group("devs")))
         if _SOCKET_DEV.search(msg):
-            socket_device = True
+            self.socket_device = True
         if _OFI_EFA.search(msg):
             found.add("NET/OFI")
         if "NVLS multicast support is available" in msg:
             found.add("NVLS")
-    if ib_kinds and not chosen:
-        # ``NET/IB : Using [0]mlx5_0:1/IB`` means the IB transport came up; NCCL prefers it over
-        # sockets, so without channel or "Using network" lines it is the network used.
-        found.add("NET/IB")
-    if socket_device and not chosen and not ib_kinds and not found & {"NET/IB", "NET/OFI", "COLLNET"}:
-        # ``NET/Socket : Using [0]eth0:…`` is also printed for the bootstrap network next to a
-        # working IB device; only "Using network Socket" / "via NET/Socket" are proof on their own.
-        found.add("NET/Socket")
-    if "NET/IB" in found and ib_kinds == {"RoCE"}:
-        found.discard("NET/IB")
-        found.add("NET/RoCE")
-    return frozenset(found), frozenset(ib_kinds)
+
+    def result(self) -> tuple[frozenset[str], frozenset[str]]:
+        found = set(self.found)
+        ib_kinds = self.ib_kinds
+        if ib_kinds and not self.chosen:
+            # ``NET/IB : Using [0]mlx5_0:1/IB`` means the IB transport came up; NCCL prefers it over
+            # sockets, so without channel or "Using network" lines it is the network used.
+            found.add("NET/IB")
+        if (
+            self.socket_device
+            and not self.chosen
+            and not ib_kinds
+            and not found & {"NET/IB", "NET/OFI", "COLLNET"}
+        ):
+            # ``NET/Socket : Using [0]eth0:…`` is also printed for the bootstrap network next to a
+            # working IB device; only "Using network Socket" / "via NET/Socket" are proof on their own.
+            found.add("NET/Socket")
+        if "NET/IB" in found and ib_kinds == {"RoCE"}:
+            found.discard("NET/IB")
+            found.add("NET/RoCE")
+        return frozenset(found), frozenset(ib_kinds)
 
 
 def detect_transports_in_text(text: str) -> frozenset[str]:

@@ -12,8 +12,9 @@ interleaved): rows are de-duplicated per message size, first seen wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from ._lines import split_lines, to_float, to_int
+from ._lines import as_lines, to_float, to_int
 from .types import PerftestResult, PerftestRow
 
 MIB_PER_S_TO_GBIT_PER_S = 1048576 * 8 / 1e9
@@ -58,7 +59,7 @@ def _test_name(verb: str, kind: str) -> str:
     return _TEST_NAMES.get((v, "bw" if kind.lower() == "bw" else "latency"), f"{verb} {kind}")
 
 
-def parse_perftest(text: str) -> PerftestResult:
+def parse_perftest(text: str | Iterable[str]) -> PerftestResult:
     """Parse one perftest run (bandwidth or latency). Never raises."""
     problems: list[str] = []
     rows: dict[int, PerftestRow] = {}
@@ -71,7 +72,7 @@ def parse_perftest(text: str) -> PerftestResult:
     qos = False  # --sl sweep tables carry a "#sl" column after "#bytes"
     closed = False  # a result table followed by perftest's closing dash line
     open_rows = False  # rows read since the last header, not yet closed
-    for lineno, raw in enumerate(split_lines(text), start=1):
+    for lineno, raw in enumerate(as_lines(text), start=1):
         line = raw.strip()
         if not line:
             continue

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from aiinfra_iac.blueprint.models import ValidationRules
 from aiinfra_iac.plan.model import ValidationCheckPlan
-from aiinfra_iac.validate.safe_read import ResultReadError, cap_for, read_result_file
+from aiinfra_iac.validate.safe_read import (
+    ResultLines,
+    ResultReadError,
+    cap_for,
+    open_result_lines,
+    read_result_file,
+)
 from aiinfra_iac.validate.types import CheckResult, CheckStatus
 
 
@@ -54,6 +60,16 @@ def read_result(target: Target) -> str | CheckResult:
     (bounded, regular files inside the results folder only: :mod:`aiinfra_iac.validate.safe_read`)."""
     try:
         return read_result_file(target.path, root=target.root, cap=cap_for(target.check.kind))
+    except ResultReadError as error:
+        return target.result("fail", error.detail)
+
+
+def open_result(target: Target) -> ResultLines | CheckResult:
+    """The file opened for reading line by line (:class:`ResultLines`, a context manager), or the
+    same failed check as :func:`read_result`; iterating it may still raise :class:`ResultReadError`
+    when the file grows past the cap while it is read."""
+    try:
+        return open_result_lines(target.path, root=target.root, cap=cap_for(target.check.kind))
     except ResultReadError as error:
         return target.result("fail", error.detail)
 

@@ -3,7 +3,9 @@
 
 Phases run one after another: ``node`` (gpu-burn, DCGM, single-node nccl-tests: every Job of every node
 at once; each asks for all GPUs of its node, so the scheduler runs one at a time per node),
-``rdma-server`` then ``rdma-client`` (perftest pairs on the host network; a client learns its server's
+plus one snapshot Job per node (:mod:`aiinfra_iac.validate.snapshot`: GPUs, driver, HCAs, links and
+MTU, kernel arguments, on the host network so the node's own NICs are seen), ``rdma-server`` then
+``rdma-client`` (perftest pairs on the host network; a client learns its server's
 address from the server pod), then ``pool`` (one MPIJob per multi-node NCCL check, which needs the GPUs
 of every node of the pool, so one at a time).
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, ValidationCheckPlan
+from aiinfra_iac.validate import snapshot
 from aiinfra_iac.validate.runners import k8s_manifests as m
 from aiinfra_iac.validate.runners.commands import Step, node_steps, pool_step, rdma_steps
 
@@ -180,22 +183,54 @@ def plan_jobs(
             jobs.extend(_rdma_jobs(plan, check, pool, names, options, run_id))
         else:
             for host in pool.hosts:
-                for step in node_steps(plan, check, pool, host):
-                    fabric = check.kind == "nccl"
-                    jobs.append(
-                        _job(
-                            plan,
-                            step,
-                            pool,
-                            names.get(host, host),
-                            options,
-                            run_id,
-                            phase="node",
-                            gpus=pool.gpus_per_node,
-                            fabric=fabric,
-                        )
+                jobs.extend(
+                    _node_job(
+                        plan, step, pool, names.get(host, host), options, run_id, fabric=check.kind == "nccl"
                     )
+                    for step in node_steps(plan, check, pool, host)
+                )
+    jobs.extend(snapshot_jobs(plan, options, run_id, names))
     return sorted(jobs, key=lambda job: PHASES.index(job.phase))
+
+
+def _node_job(
+    plan: ClusterPlan,
+    step: Step,
+    pool: PoolPlan,
+    k8s_node: str,
+    options: m.KubeOptions,
+    run_id: str,
+    *,
+    fabric: bool,
+    host_network: bool = False,
+) -> KubeJob:
+    """A ``node``-phase Job on the Kubernetes node ``k8s_node`` with every GPU of the node."""
+    return _job(
+        plan, step, pool, k8s_node, options, run_id,
+        phase="node", gpus=pool.gpus_per_node, fabric=fabric, host_network=host_network,
+    )  # fmt: skip
+
+
+def snapshot_jobs(
+    plan: ClusterPlan, options: m.KubeOptions, run_id: str, names: Mapping[str, str]
+) -> list[KubeJob]:
+    """The snapshot Job of each node of a pool with checks (as the Slurm/ssh runners record it): the
+    read-only :data:`~aiinfra_iac.validate.snapshot.SCRIPT` with every GPU of the node (so
+    ``nvidia-smi`` lists them all) on the host network (so ``ip -o link`` shows the node's NICs and
+    MTU; ``/proc/cmdline`` and ``ibstat``'s sysfs are the host's in any pod)."""
+    checked = {check.pool for check in plan.validation}
+    jobs: list[KubeJob] = []
+    for pool in plan.pools:
+        if pool.name not in checked:
+            continue
+        for host in pool.hosts:
+            step = Step("snapshot", host, snapshot.step_argv(), f"{host}/{snapshot.FILE}", tool="sh")
+            jobs.append(
+                _node_job(
+                    plan, step, pool, names.get(host, host), options, run_id, fabric=False, host_network=True
+                )
+            )
+    return jobs
 
 
 def _rdma_jobs(
