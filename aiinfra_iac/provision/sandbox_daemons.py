@@ -26,6 +26,7 @@ import signal
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ PROMETHEUS_CONFIG = "etc/aiinfra/prometheus.yml"
 RULES_DIR = "etc/prometheus/rules"
 TEXTFILE_DIR = "var/lib/prometheus/node-exporter"
 NODE_PACKAGES = {"python3-numpy": "usr/lib/python3/dist-packages/numpy/__init__.py"}
+CONTROLLER_PACKAGES = {"prometheus": "usr/bin/prometheus"}
 _EXPORTER_DEFAULTS = "etc/default/prometheus-node-exporter"
 
 
@@ -114,6 +116,29 @@ def ensure_packages(root: Path, packages: dict[str, str]) -> list[str]:
     return missing
 
 
+def node_packages(plan: ClusterPlan) -> dict[str, dict[str, str]]:
+    """Node name -> the sandbox-only packages it needs (name -> a file it ships), in plan order."""
+    ctl = controller(plan)
+    return {
+        host: {**NODE_PACKAGES, **(CONTROLLER_PACKAGES if host == ctl else {})}
+        for pool in plan.pools
+        for host in pool.hosts
+    }
+
+
+def ensure_all_packages(plan: ClusterPlan, state: Path) -> dict[str, list[str]]:
+    """:func:`ensure_packages` on every node at once (one apt-get per node, the nodes in parallel).
+
+    Each node is its own chroot with its own dpkg database and lock, so the installs do not wait
+    for each other; the first failure is raised once all have finished. Node -> what it installed.
+    """
+    roots = sandbox.node_roots(plan, state)
+    wanted = node_packages(plan)
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+        futures = {host: pool.submit(ensure_packages, roots[host], pkgs) for host, pkgs in wanted.items()}
+    return {host: future.result() for host, future in futures.items()}
+
+
 def _collect_rules(plan: ClusterPlan, state: Path, ctl_root: Path) -> None:
     target = ctl_root / RULES_DIR
     target.mkdir(parents=True, exist_ok=True)
@@ -132,9 +157,9 @@ def start_all(plan: ClusterPlan, state: Path, *, timeout_s: float = 90.0) -> lis
     ctl = controller(plan)
     started: list[Started] = []
 
+    ensure_all_packages(plan, state)
     for node in net.nodes:
         root = roots[node.name]
-        ensure_packages(root, NODE_PACKAGES)
         (root / "run/munge").mkdir(parents=True, exist_ok=True)
         sandbox.run_tool(["chroot", str(root), "chown", "munge:munge", "/run/munge"], what="chown /run/munge")
         _start(
@@ -160,7 +185,6 @@ def start_all(plan: ClusterPlan, state: Path, *, timeout_s: float = 90.0) -> lis
             "node_exporter",
             ["prometheus-node-exporter", *exporter_args(root)],
         )
-    ensure_packages(ctl_root, {"prometheus": "usr/bin/prometheus"})
     _collect_rules(plan, state, ctl_root)
     config = ctl_root / PROMETHEUS_CONFIG
     config.parent.mkdir(parents=True, exist_ok=True)
