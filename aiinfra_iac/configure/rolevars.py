@@ -50,6 +50,8 @@ def host_tuning_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> Rol
         "host_tuning_transparent_hugepages": host.transparent_hugepages,
         "host_tuning_irq_affinity": host.irq_affinity,
         "host_tuning_reboot": host.reboot,
+        # ACS is a property of the PCIe bridges of bare metal; on cloud VMs the hypervisor owns them.
+        "host_tuning_pcie_acs": host.pcie_acs if plan.provider.type == "onprem" else "ignore",
     }
 
 
@@ -61,7 +63,9 @@ def nvidia_driver_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "nvidia_driver_branch": driver.branch,
         "nvidia_driver_open": driver.open,
         "nvidia_driver_fabricmanager": bool(pool.gpu and pool.gpu.nvswitch),
-        "nvidia_driver_peermem": bool(pool.fabric and pool.fabric.gpu_direct_rdma),
+        "nvidia_driver_gpudirect": pool.gpudirect,
+        "nvidia_driver_install": driver.install,
+        "nvidia_driver_version": driver.version or "",
         "nvidia_driver_dcgm": plan.observability.gpu_exporter == "dcgm" or dcgm_checks,
         "nvidia_driver_reboot": plan.tuning.host.reboot,
         "nvidia_driver_expected_gpus": pool.gpus_per_node,

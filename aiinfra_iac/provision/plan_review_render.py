@@ -22,11 +22,21 @@ def _fabric(pool: dict[str, Any]) -> str:
     text = (
         f"{fabric['name']} ({fabric['type']}, {fabric['nic']}, "
         f"{fabric['railsPerNode']}x{fabric['linkGbps']} Gb/s, "
-        f"GPUDirect RDMA {'on' if fabric['gpuDirectRdma'] else 'off'})"
+        f"GPUDirect RDMA {_gpudirect(pool, fabric)})"
     )
     if fabric.get("subnetManager"):
         text += f", SM: {fabric['subnetManager']}, SHARP {'on' if fabric.get('sharp') else 'off'}"
     return text
+
+
+def _gpudirect(pool: dict[str, Any], fabric: dict[str, Any]) -> str:
+    """on/off, with the path the plan chose (``gpuDirect``: dmabuf, peermem or none) where known."""
+    if not fabric["gpuDirectRdma"]:
+        return "off"
+    path = pool.get("gpuDirect")
+    if path is None:
+        return "on"
+    return "off (no DMA-BUF without open kernel modules)" if path == "none" else f"on via {path}"
 
 
 def _qos(pool: dict[str, Any]) -> str | None:

@@ -8,7 +8,9 @@ from harness import Chroot, ConvergeResult
 ROLE = "host_tuning"
 VARS = {
     "host_tuning_hugepages_2m": 1024,
+    "host_tuning_iommu_passthrough": True,
     "host_tuning_iommu_vendor": "amd",
+    "host_tuning_pcie_acs": "disable",
     "host_tuning_transparent_hugepages": "never",
     "host_tuning_irq_interfaces": ["ens1f0np0", "ens2f0np0"],
     "host_tuning_apt_cache_valid_time": 172800,
@@ -75,3 +77,26 @@ def test_irq_affinity(chroot: Chroot, first_run: ConvergeResult) -> None:
     # The script runs inside the chroot: no /sys there, so no NIC is listed and nothing is pinned.
     assert chroot.chroot_run("/usr/local/sbin/aiinfra-nic-irq-affinity", "--list").stdout == ""
     assert first_run.task("Report NIC IRQs not pinned").msg.startswith("skipped: no hardware")
+
+
+def test_pcie_acs_disabled_at_boot_and_not_checked_in_a_chroot(
+    chroot: Chroot, first_run: ConvergeResult
+) -> None:
+    unit = chroot.read_file("/etc/systemd/system/aiinfra-pcie-acs.service")
+    assert "ExecStart=/usr/local/sbin/aiinfra-pcie-acs disable" in unit
+    assert chroot.exists("/etc/systemd/system/multi-user.target.wants/aiinfra-pcie-acs.service")
+    assert chroot.path("/usr/local/sbin/aiinfra-pcie-acs").stat().st_mode & 0o111
+    assert first_run.task("Report PCIe ACS").msg == (
+        "skipped: not bare metal (chroot, container or VM); PCIe ACS not checked "
+        "(disabled at boot by aiinfra-pcie-acs.service)"
+    )
+    assert first_run.task("List PCIe devices with ACS enabled").skipped
+
+
+def test_iommu_arguments_only_where_asked(chroot: Chroot, first_run: ConvergeResult) -> None:
+    plain = {**VARS, "host_tuning_iommu_passthrough": False, "host_tuning_pcie_acs": "warn"}
+    run = chroot.converge_ok(ROLE, plain, check=True, diff=True, label=f"{ROLE} (no IOMMU, --check)")
+    diff = run.diff_text()
+    assert "transparent_hugepage=never" in diff
+    assert "iommu" not in diff.split("GRUB_CMDLINE_LINUX")[-1]
+    assert run.task("Remove the boot-time ACS disabling unit").changed
