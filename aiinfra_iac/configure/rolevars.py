@@ -108,6 +108,8 @@ def efa_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "efa_reboot": plan.tuning.host.reboot,
         "efa_expected_devices": [r.device for r in pool.rails] if pool.fabric else [],
         "efa_hardware_mode": hardware_mode(plan),
+        # A preinstalled image (tuning.driver.install false, e.g. a Deep Learning AMI) carries EFA too.
+        "efa_preinstalled": not plan.tuning.driver.install,
     }
     fi_env = {k: v for k, v in pool.nccl_env.items() if k.startswith("FI_")}
     if fi_env:
@@ -131,7 +133,11 @@ def nccl_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "nccl_env": dict(pool.nccl_env),
         # Where the GPU Operator owns the driver, jobs bring NCCL in their containers: write the
         # configuration and environment only.
-        "nccl_install": plan.tuning.driver.managed_by == "host",
+        "nccl_install": plan.tuning.driver.managed_by == "host" and plan.tuning.driver.install,
+        # A preinstalled image (tuning.driver.install false, e.g. a Deep Learning AMI) carries NCCL:
+        # the role checks its version against tuning.nccl.version instead of installing.
+        "nccl_preinstalled": plan.tuning.driver.managed_by == "host" and not plan.tuning.driver.install,
+        "nccl_hardware_mode": hardware_mode(plan),
         "nccl_version": plan.tuning.nccl.version or "",
         # EFA needs the aws-ofi-nccl net plugin (installed by the efa role) on NCCL's library path.
         "nccl_plugin": "aws-ofi-nccl" if efa else "none",

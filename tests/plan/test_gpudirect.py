@@ -4,17 +4,20 @@ Markdown, JSON) and handed to the nvidia_driver role; the driver/host blueprint 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from rich.console import Console
 
+from aiinfra_iac.blueprint import load_blueprint
 from aiinfra_iac.configure.inventory import configuration_entries
 from aiinfra_iac.lifecycle.document import plan_document
 from aiinfra_iac.lifecycle.plan_report import print_text, render_markdown
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.plan.resolve import resolve
+from aiinfra_iac.resources import bundled_path
 from tests.plan._blueprints import aws_p5, onprem_ib
 
 
@@ -95,4 +98,28 @@ def test_iommu_only_where_asked_and_acs_only_on_bare_metal() -> None:
     assert (
         _vars(resolve(aws_p5(**_tuning(host={"pcieAcs": "fail"}))), "train")["host_tuning_pcie_acs"]
         == "ignore"
+    )
+
+
+def test_dlami_blueprint_verifies_the_image_instead_of_installing() -> None:
+    for root in (Path(__file__).resolve().parents[2] / "blueprints", bundled_path("blueprints")):
+        plan = resolve(load_blueprint(root / "a100-p4d-slurm-training.yaml").blueprint)
+        found = _vars(plan, "train")
+        wanted = {
+            "nvidia_driver_install": False,
+            "nvidia_driver_branch": "595",
+            "nccl_install": False,
+            "nccl_preinstalled": True,
+            "efa_preinstalled": True,
+        }
+        assert {k: found[k] for k in wanted} == wanted, root
+    installing = _vars(resolve(onprem_ib()), "gpu")
+    assert (
+        installing["nvidia_driver_install"],
+        installing["nccl_install"],
+        installing["nccl_preinstalled"],
+    ) == (
+        True,
+        True,
+        False,
     )
