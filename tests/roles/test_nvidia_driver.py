@@ -150,20 +150,20 @@ def test_fabric_manager_at_the_installed_driver_version_and_held(check_run: Conv
         f"Fabric Manager at the driver version {STAND_IN_DRIVER}: "
         f"nvidia-fabricmanager={STAND_IN_DRIVER} libnvidia-nscq={STAND_IN_DRIVER}"
     )
+    # Only the stand-in is installed: it would be held now, the rest once apt has installed them.
     hold = check_run.task("Hold the driver and Fabric Manager packages")
-    held = [item["item"] for item in hold.raw["results"] if item.get("changed")]
-    assert held == [
-        "nvidia-driver-cuda",
-        "nvidia-kernel-dkms",
-        "nvidia-persistenced",
-        "nvidia-fabricmanager",
-        "libnvidia-nscq",
-    ]
+    assert [item["item"] for item in hold.raw["results"] if item.get("changed")] == ["nvidia-driver-cuda"]
+    assert check_run.task("Report packages held once installed").msg == (
+        "skipped: not installed yet (check mode); held once installed: "
+        "nvidia-kernel-dkms nvidia-persistenced nvidia-fabricmanager libnvidia-nscq"
+    )
 
 
 def test_installed_driver_off_the_plans_version_fails(chroot: Chroot, check_run: ConvergeResult) -> None:
     run = chroot.converge(ROLE, {**REPO_CHECK, "nvidia_driver_version": "570.200.01"}, check=True, diff=True)
-    (failure,) = run.failures()
+    assert run.failed == 1
+    ours = "Fail when the installed driver is not the plan's version"
+    (failure,) = [f for f in run.failures() if ours in f]
     assert f"nvidia-driver-cuda {STAND_IN_DRIVER} is installed but the plan asks for 570.200.01" in failure
 
 
@@ -205,3 +205,13 @@ def test_preinstalled_driver_is_verified(chroot: Chroot, config_run: ConvergeRes
     (failure,) = bad.failures()
     assert "the image must carry driver 580.105.08 (open kernel modules)" in failure
     assert "but found driver 580.95.05 (open kernel modules)" in failure
+
+
+def test_peermem_that_does_not_load_fails_the_converge(chroot: Chroot, config_run: ConvergeResult) -> None:
+    # A GPU node (forced: a chroot has none) whose kernel has no loadable nvidia_peermem, as on the inbox
+    # RDMA stack: the converge fails, naming the module and the way out, instead of carrying on.
+    run = chroot.converge(ROLE, {**CONFIG_ONLY, "_nvidia_driver_gpu_present": True}, check=True)
+    assert run.failed == 1  # the modprobe (rescued) and the fail task that ends the play
+    (failure,) = [f for f in run.failures() if "Fail when nvidia-peermem does not load" in f]
+    assert "the plan chose GPUDirect RDMA through nvidia-peermem but the module did not load" in failure
+    assert "set tuning.driver.gpuDirect to dmabuf" in failure
