@@ -80,7 +80,10 @@ def pool_facts(pool: dict[str, Any]) -> list[tuple[str, str]]:
     if pool.get("ncclEnv"):
         rows.append(("NCCL env", " ".join(f"{k}={v}" for k, v in pool["ncclEnv"].items())))
     if pool.get("driverBranch"):
-        rows.append(("driver", f"branch {pool['driverBranch']} (managed by {pool['driverManagedBy']})"))
+        preinstalled = ", preinstalled: verified, not installed" if pool.get("driverInstall") is False else ""
+        rows.append(
+            ("driver", f"branch {pool['driverBranch']} (managed by {pool['driverManagedBy']}{preinstalled})")
+        )
     thresholds = _thresholds(pool)
     if thresholds:
         rows.append(("thresholds", thresholds))

@@ -113,6 +113,8 @@ def test_dlami_blueprint_verifies_the_image_instead_of_installing() -> None:
             "efa_preinstalled": True,
         }
         assert {k: found[k] for k in wanted} == wanted, root
+        markdown = render_markdown(plan_document(plan))
+        assert "| driver | branch 595 (managed by host, preinstalled: verified, not installed) |" in markdown
     installing = _vars(resolve(onprem_ib()), "gpu")
     assert (
         installing["nvidia_driver_install"],
