@@ -547,6 +547,29 @@ class DriverTuning(BlueprintModel):
     managed_by: Literal["host", "gpu-operator"] = Field(
         default="host", description="host: Ansible installs it; gpu-operator: the Kubernetes operator does."
     )
+    version: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{3}\.[0-9]+(\.[0-9]+)?$",
+        description="Exact driver version, e.g. 580.95.05: installed and held (Fabric Manager with it), or "
+        "what a preinstalled image must carry; default: the branch's newest.",
+    )
+    install: bool = Field(
+        default=True,
+        description="false: the image carries the driver, NCCL and EFA (e.g. an AWS Deep Learning AMI); "
+        "configure verifies their versions against the blueprint instead of installing them.",
+    )
+    gpu_direct: Literal["auto", "dmabuf", "peermem", "none"] = Field(
+        default="auto",
+        description="GPUDirect RDMA path: dmabuf (open kernel modules, Linux >= 5.12), peermem "
+        "(nvidia-peermem: only where MLNX_OFED/DOCA-OFED provides the peer-memory symbols) or none; "
+        "auto: dmabuf with open kernel modules, else none. Shown per pool by `aiinfra plan`.",
+    )
+
+    @model_validator(mode="after")
+    def _version_in_branch(self) -> DriverTuning:
+        if self.version is not None and self.version.split(".")[0] != self.branch:
+            raise ValueError(f"version {self.version} is not on branch {self.branch}")
+        return self
 
 
 class NcclTuning(BlueprintModel):
@@ -565,7 +588,16 @@ class HostTuning(BlueprintModel):
 
     cpu_governor: Literal["performance", "schedutil", "ondemand", "powersave"] = "performance"
     numa_balancing: bool = False
-    iommu_passthrough: bool = True
+    iommu_passthrough: bool = Field(
+        default=False,
+        description="Add iommu=pt plus intel_iommu=on/amd_iommu=on to the kernel arguments (bare metal that "
+        "needs the IOMMU, e.g. for VFs); enabling the IOMMU turns on PCIe ACS (see pcieAcs).",
+    )
+    pcie_acs: Literal["warn", "fail", "disable"] = Field(
+        default="warn",
+        description="Bare metal: PCIe bridges with ACS enabled break GPU-NIC peer-to-peer (GPUDirect RDMA); "
+        "warn lists them, fail fails the converge, disable clears ACSCtl with setpci (NCCL troubleshooting).",
+    )
     hugepages_2m: int = Field(default=0, ge=0, alias="hugepages2M", description="2 MiB hugepages to reserve.")
     transparent_hugepages: Literal["always", "madvise", "never"] = "madvise"
     irq_affinity: bool = Field(default=True, description="Pin NIC IRQs to the NIC's NUMA node.")

@@ -50,6 +50,8 @@ def host_tuning_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> Rol
         "host_tuning_transparent_hugepages": host.transparent_hugepages,
         "host_tuning_irq_affinity": host.irq_affinity,
         "host_tuning_reboot": host.reboot,
+        # ACS is a property of the PCIe bridges of bare metal; on cloud VMs the hypervisor owns them.
+        "host_tuning_pcie_acs": host.pcie_acs if plan.provider.type == "onprem" else "ignore",
     }
 
 
@@ -61,7 +63,9 @@ def nvidia_driver_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> R
         "nvidia_driver_branch": driver.branch,
         "nvidia_driver_open": driver.open,
         "nvidia_driver_fabricmanager": bool(pool.gpu and pool.gpu.nvswitch),
-        "nvidia_driver_peermem": bool(pool.fabric and pool.fabric.gpu_direct_rdma),
+        "nvidia_driver_gpudirect": pool.gpudirect,
+        "nvidia_driver_install": driver.install,
+        "nvidia_driver_version": driver.version or "",
         "nvidia_driver_dcgm": plan.observability.gpu_exporter == "dcgm" or dcgm_checks,
         "nvidia_driver_reboot": plan.tuning.host.reboot,
         "nvidia_driver_expected_gpus": pool.gpus_per_node,
@@ -109,6 +113,8 @@ def efa_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "efa_reboot": plan.tuning.host.reboot,
         "efa_expected_devices": [r.device for r in pool.rails] if pool.fabric else [],
         "efa_hardware_mode": hardware_mode(plan),
+        # A preinstalled image (tuning.driver.install false, e.g. a Deep Learning AMI) carries EFA too.
+        "efa_preinstalled": not plan.tuning.driver.install,
     }
     fi_env = {k: v for k, v in pool.nccl_env.items() if k.startswith("FI_")}
     if fi_env:
@@ -136,7 +142,11 @@ def nccl_vars(plan: ClusterPlan, pool: PoolPlan, ctx: RoleContext) -> RoleVars:
         "nccl_env": dict(pool.nccl_env),
         # Where the GPU Operator owns the driver, jobs bring NCCL in their containers: write the
         # configuration and environment only.
-        "nccl_install": plan.tuning.driver.managed_by == "host",
+        "nccl_install": plan.tuning.driver.managed_by == "host" and plan.tuning.driver.install,
+        # A preinstalled image (tuning.driver.install false, e.g. a Deep Learning AMI) carries NCCL:
+        # the role checks its version against tuning.nccl.version instead of installing.
+        "nccl_preinstalled": plan.tuning.driver.managed_by == "host" and not plan.tuning.driver.install,
+        "nccl_hardware_mode": hardware_mode(plan),
         "nccl_version": plan.tuning.nccl.version or "",
         # EFA needs the aws-ofi-nccl net plugin (installed by the efa role) on NCCL's library path.
         "nccl_plugin": "aws-ofi-nccl" if efa else "none",

@@ -124,6 +124,9 @@ class PoolPlan(PlanModel):
     roles: tuple[str, ...] = ()
     """The configure roles applied to this pool, in ``roles/site.yml`` order; empty where the
     provider's nodes are not configured (derived once in :mod:`aiinfra_iac.plan.roles`)."""
+    gpudirect: Literal["dmabuf", "peermem", "none"] = "none"
+    """GPUDirect RDMA path of this pool's GPUs to its fabric (derived once in
+    :mod:`aiinfra_iac.plan.roles`): dmabuf, peermem (nvidia-peermem on MLNX/DOCA-OFED) or none."""
     sockets: int | None = None
     """CPU sockets per node from the catalog's host layout; None where unknown."""
     cores_per_socket: int | None = None

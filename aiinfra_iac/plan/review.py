@@ -76,6 +76,8 @@ def _pool(plan: ClusterPlan, pool: PoolPlan) -> dict[str, Any]:
         "ncclEnv": dict(sorted(pool.nccl_env.items())),
         "driverBranch": plan.tuning.driver.branch if pool.gpu is not None else None,
         "driverManagedBy": plan.tuning.driver.managed_by if pool.gpu is not None else None,
+        "gpuDirect": pool.gpudirect if pool.gpu is not None else None,
+        "driverInstall": plan.tuning.driver.install if pool.gpu is not None else None,
         "thresholds": _thresholds(plan, pool),
         "hourlyUSD": None if per_node is None else round(per_node * pool.count, 2),
         "costNote": pool.cost_note,

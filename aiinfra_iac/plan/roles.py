@@ -5,6 +5,8 @@ configure reads ``PoolPlan.roles``; it never recomputes them (tests/lifecycle/te
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 ROLE_ORDER: tuple[str, ...] = (
@@ -71,7 +73,32 @@ def _observability_applies(plan: ClusterPlan, has_gpu: bool) -> bool:
     return obs.metrics != "none" or obs.alerts or (has_gpu and obs.gpu_exporter != "none")
 
 
+GpuDirect = Literal["dmabuf", "peermem", "none"]
+
+
+def derive_gpudirect(plan: ClusterPlan, pool: PoolPlan) -> GpuDirect:
+    """How the pool's GPUs reach its fabric's NICs directly (GPUDirect RDMA), chosen once here.
+
+    NVIDIA recommends DMA-BUF over the legacy nvidia-peermem module; DMA-BUF needs the open GPU kernel
+    modules (its kernel symbols are GPL-only) and Linux >= 5.12 (RDMA dma-buf memory registration;
+    Ubuntu 22.04 ships 5.15, Debian 12 6.1). nvidia-peermem only loads where MLNX_OFED/DOCA-OFED's ib_core
+    exports the peer-memory symbols; on the inbox RDMA stack its init fails with -EINVAL, so it is never
+    picked automatically: a blueprint that runs DOCA-OFED asks for it with ``tuning.driver.gpuDirect``.
+    https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/gpu-operator-rdma.html
+    https://docs.nvidia.com/cuda/gpudirect-rdma/index.html#using-nvidia-peermem
+    """
+    if pool.gpu is None or pool.gpu.count == 0 or pool.fabric is None or not pool.fabric.gpu_direct_rdma:
+        return "none"
+    driver = plan.tuning.driver
+    if driver.gpu_direct != "auto":
+        return driver.gpu_direct
+    return "dmabuf" if driver.open else "none"
+
+
 def with_roles(plan: ClusterPlan) -> ClusterPlan:
-    """``plan`` with every pool's :attr:`PoolPlan.roles` filled in."""
-    pools = tuple(p.model_copy(update={"roles": derive_pool_roles(plan, p)}) for p in plan.pools)
+    """``plan`` with every pool's derived facts (:attr:`PoolPlan.roles`, :attr:`PoolPlan.gpudirect`)."""
+    pools = tuple(
+        p.model_copy(update={"roles": derive_pool_roles(plan, p), "gpudirect": derive_gpudirect(plan, p)})
+        for p in plan.pools
+    )
     return plan.model_copy(update={"pools": pools})

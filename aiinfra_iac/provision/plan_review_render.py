@@ -24,7 +24,7 @@ def _fabric(pool: dict[str, Any]) -> str:
     text = (
         f"{fabric['name']} ({fabric['type']}, {fabric['nic']}, "
         f"{fabric['railsPerNode']}x{fabric['linkGbps']} Gb/s, "
-        f"GPUDirect RDMA {'on' if fabric['gpuDirectRdma'] else 'off'})"
+        f"GPUDirect RDMA {_gpudirect(pool, fabric)})"
     )
     if fabric.get("subnetManager"):
         text += f", SM: {fabric['subnetManager']}"
@@ -34,6 +34,16 @@ def _fabric(pool: dict[str, Any]) -> str:
             )
         text += f", SHARP {'on' if fabric.get('sharp') else 'off'}"
     return text
+
+
+def _gpudirect(pool: dict[str, Any], fabric: dict[str, Any]) -> str:
+    """on/off, with the path the plan chose (``gpuDirect``: dmabuf, peermem or none) where known."""
+    if not fabric["gpuDirectRdma"]:
+        return "off"
+    path = pool.get("gpuDirect")
+    if path is None:
+        return "on"
+    return "off (no DMA-BUF without open kernel modules)" if path == "none" else f"on via {path}"
 
 
 def _qos(pool: dict[str, Any]) -> str | None:
@@ -77,7 +87,10 @@ def pool_facts(pool: dict[str, Any]) -> list[tuple[str, str]]:
     if pool.get("ncclEnv"):
         rows.append(("NCCL env", " ".join(f"{k}={v}" for k, v in pool["ncclEnv"].items())))
     if pool.get("driverBranch"):
-        rows.append(("driver", f"branch {pool['driverBranch']} (managed by {pool['driverManagedBy']})"))
+        preinstalled = ", preinstalled: verified, not installed" if pool.get("driverInstall") is False else ""
+        rows.append(
+            ("driver", f"branch {pool['driverBranch']} (managed by {pool['driverManagedBy']}{preinstalled})")
+        )
     thresholds = _thresholds(pool)
     if thresholds:
         rows.append(("thresholds", thresholds))

@@ -64,6 +64,38 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         "AI173",
         ["spec.tuning.driver.managedBy"],
     ),
+    ("gpuDirect auto", AWS, "AI174", []),
+    (
+        "dmabuf with proprietary modules",
+        build(ONPREM, ("spec.tuning", {"driver": {"open": False, "gpuDirect": "dmabuf"}})),
+        "AI174",
+        ["spec.tuning.driver.gpuDirect"],
+    ),
+    (
+        "peermem on EFA",
+        build(AWS, ("spec.tuning", {"driver": {"gpuDirect": "peermem"}})),
+        "AI174",
+        ["spec.tuning.driver.gpuDirect"],
+    ),
+    (
+        "peermem on InfiniBand",
+        build(ONPREM, ("spec.tuning", {"driver": {"gpuDirect": "peermem"}})),
+        "AI174",
+        [],
+    ),
+    ("open modules", ONPREM, "AI175", []),
+    (
+        "proprietary modules, auto",
+        build(ONPREM, ("spec.tuning", {"driver": {"open": False}})),
+        "AI175",
+        ["spec.tuning.driver.open"],
+    ),
+    (
+        "proprietary modules, GPUDirect off",
+        build(ONPREM, ("spec.tuning", {"driver": {"open": False}}), ("spec.fabrics.0.gpuDirectRdma", False)),
+        "AI175",
+        [],
+    ),
     ("rules ordered", AWS, "AI180", []),
     (
         "warn below fail",

@@ -22,7 +22,7 @@ from aiinfra_iac.plan.roles import derive_pool_roles
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "aiinfra_iac"
 DOWNSTREAM = ("configure", "validate", "provision", "lifecycle")
-DERIVATION_HELPERS = frozenset({"derive_pool_roles", "with_roles", "instance_layout"})
+DERIVATION_HELPERS = frozenset({"derive_pool_roles", "derive_gpudirect", "with_roles", "instance_layout"})
 
 
 def _plan(name: str) -> ClusterPlan:

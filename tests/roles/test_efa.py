@@ -69,3 +69,24 @@ def test_installer_in_check_mode(chroot: Chroot, first_run: ConvergeResult) -> N
     )
     assert result.task("Run the EFA installer").skipped
     assert not chroot.exists("/etc/aiinfra/efa-installer-version")
+
+
+def test_preinstalled_efa_is_verified_not_installed(chroot: Chroot, first_run: ConvergeResult) -> None:
+    preinstalled = {**CONVERGE, "efa_preinstalled": True}
+    record = chroot.path("/opt/amazon/efa_installed_packages")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    # The file the EFA installer writes (efa_installer.sh write_package_file).
+    record.write_text(
+        "# EFA installer version: 1.50.0\n# Debug packages installed: no\n# Packages installed:\n"
+    )
+    good = chroot.converge_ok(ROLE, preinstalled, check=True)
+    assert (
+        good.task("Report the image's EFA software").msg
+        == "preinstalled EFA installer 1.50.0 (at least 1.41.0)"
+    )
+    assert good.task("Download the EFA installer").skipped
+    record.write_text("# EFA installer version: 1.30.0\n")
+    old = chroot.converge(ROLE, preinstalled, check=True)
+    (failure,) = old.failures()
+    assert "the image must carry the EFA installer 1.41.0 or newer, but found EFA installer 1.30.0" in failure
+    record.unlink()

@@ -95,3 +95,24 @@ def test_bad_env_name_is_rejected(chroot: Chroot, first_run: ConvergeResult) -> 
     )
     assert result.failed == 1
     assert "bad names: ['NCCL IB HCA']" in result.failures()[0]
+
+
+def test_preinstalled_nccl_is_verified_not_installed(chroot: Chroot, first_run: ConvergeResult) -> None:
+    preinstalled = {**CONVERGE, "nccl_preinstalled": True, "nccl_hardware_mode": "sandbox"}
+    missing = chroot.converge_ok(ROLE, {**preinstalled, "nccl_version": "2.27.7"}, check=True)
+    assert missing.task("Report the image's NCCL").msg.startswith(
+        "skipped: sandbox mode: preinstalled NCCL not verified (no libnccl.so.2.* in "
+        "/usr/lib/x86_64-linux-gnu"
+    )
+    # What a Deep Learning AMI or a libnccl2 deb leaves behind: the versioned library file.
+    library = chroot.path("/usr/local/cuda/lib/libnccl.so.2.27.7")
+    library.parent.mkdir(parents=True, exist_ok=True)
+    library.write_bytes(b"")
+    good = chroot.converge_ok(ROLE, {**preinstalled, "nccl_version": "2.27.7"}, check=True)
+    assert good.task("Report the image's NCCL").msg == "preinstalled NCCL 2.27.7 matches 2.27.7"
+    assert good.task("Install NCCL").skipped
+    bad = chroot.converge(
+        ROLE, {**preinstalled, "nccl_version": "2.28.3", "nccl_hardware_mode": "live"}, check=True
+    )
+    (failure,) = bad.failures()
+    assert "the image must carry NCCL 2.28.3, but found NCCL 2.27.7" in failure

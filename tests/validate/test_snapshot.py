@@ -118,6 +118,9 @@ def test_judge_fails_the_drifting_node_and_records_provenance(tmp_path: Path) ->
 def test_kernel_args_fail_only_where_the_roles_reboot() -> None:
     pool = b.pool("gpu", 1, gpu_plan=b.gpu("H100", 8), fabric_plan=b.fabric("infiniband"))
     plan = b.plan([pool], b.gpu_checks("gpu"))
+    # iommu=pt is set only where the blueprint asks for it (tuning.host.iommuPassthrough).
+    asked = plan.tuning.host.model_copy(update={"iommu_passthrough": True})
+    plan = plan.model_copy(update={"tuning": plan.tuning.model_copy(update={"host": asked})})
     text = snapshot_text().replace(" iommu=pt", "")
     snap = snapshot.parse_snapshot(text)
     assert snapshot.drift(plan, pool, snap) == []  # reboot off: pending, reported in the detail

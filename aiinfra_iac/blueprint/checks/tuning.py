@@ -64,3 +64,48 @@ def driver_manager(ctx: Context) -> Iterator[Finding]:
             f"the GPU Operator runs on Kubernetes, not {ctx.blueprint.spec.scheduler.type}; use "
             "managedBy: host",
         )
+
+
+# GPUDirect RDMA: DMA-BUF needs the open GPU kernel modules; nvidia-peermem needs the peer-memory
+# symbols of MLNX_OFED/DOCA-OFED's ib_core, which the EFA (upstream) RDMA stack never has:
+# https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/gpu-operator-rdma.html
+_GPU_DIRECT = ("spec", "tuning", "driver", "gpuDirect")
+
+
+def _gpu_fabric_types(ctx: Context) -> set[str]:
+    """Fabric types that GPU pools with GPUDirect RDMA on are attached to."""
+    found: set[str] = set()
+    for _, pool in ctx.pools():
+        fabric = ctx.fabric(pool.fabric)
+        if fabric is not None and fabric[1].gpu_direct_rdma and ctx.pool_gpu(pool) is not None:
+            found.add(fabric[1].type)
+    return found
+
+
+@rule("AI174", "error", "GPUDirect RDMA path the driver or fabric cannot provide")
+def gpudirect_path(ctx: Context) -> Iterator[Finding]:
+    driver = ctx.blueprint.spec.tuning.driver
+    if driver.gpu_direct == "dmabuf" and not driver.open:
+        yield Finding(
+            _GPU_DIRECT,
+            "gpuDirect: dmabuf needs the open GPU kernel modules (tuning.driver.open: true); the proprietary "
+            "modules cannot export GPU memory as dma-buf",
+        )
+    if driver.gpu_direct == "peermem" and "efa" in _gpu_fabric_types(ctx):
+        yield Finding(
+            _GPU_DIRECT,
+            "gpuDirect: peermem loads nvidia-peermem, which needs MLNX_OFED/DOCA-OFED's ib_core; EFA nodes "
+            "run the upstream RDMA stack, where it does not load: use dmabuf (open kernel modules)",
+        )
+
+
+@rule("AI175", "warning", "GPUDirect RDMA off: proprietary kernel modules without DOCA-OFED")
+def gpudirect_off(ctx: Context) -> Iterator[Finding]:
+    driver = ctx.blueprint.spec.tuning.driver
+    if driver.gpu_direct == "auto" and not driver.open and _gpu_fabric_types(ctx):
+        yield Finding(
+            ("spec", "tuning", "driver", "open"),
+            "with the proprietary kernel modules there is no DMA-BUF, and nvidia-peermem is used only where "
+            "the nodes run DOCA-OFED (gpuDirect: peermem): GPUDirect RDMA stays off and NCCL copies through "
+            "host memory; use open: true",
+        )
