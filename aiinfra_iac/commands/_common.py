@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -67,6 +68,29 @@ def on_interrupt(command: str) -> Iterator[None]:
 
 
 BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)]
+
+
+def allow_bases(bases: list[Path] | None) -> list[Path] | None:
+    """``--bases DIR…``: the directories outside the repository that ``extends:`` may read, added in
+    front of ``$AIINFRA_BASES`` for this process (and the children it starts), so every loader of the
+    command — plan, configure, validate, diff — confines ``extends:`` the same way."""
+    from aiinfra_iac.blueprint.confine import BASES_ENV
+
+    if bases:
+        current = [p for p in os.environ.get(BASES_ENV, "").split(os.pathsep) if p.strip()]
+        os.environ[BASES_ENV] = os.pathsep.join([*(str(b.resolve()) for b in bases), *current])
+    return bases
+
+
+BasesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--bases",
+        metavar="DIR",
+        callback=allow_bases,
+        help="Directory outside the repository that extends: may read (repeatable; also $AIINFRA_BASES).",
+    ),
+]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 StateDirOption = Annotated[
     Path | None,

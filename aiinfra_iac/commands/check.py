@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import OutputFormat, stdout_console
+from aiinfra_iac.commands._common import BasesOption, OutputFormat, stdout_console
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BlueprintError, Problem
 
 
@@ -53,14 +53,7 @@ def command(
     format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
     ] = (OutputFormat.text),
-    bases: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--bases",
-            metavar="DIR",
-            help="Directory outside the repository that extends: may read (repeatable; also $AIINFRA_BASES).",
-        ),
-    ] = None,
+    bases: BasesOption = None,
     warnings_as_errors: Annotated[
         bool,
         typer.Option("--warnings-as-errors", help="Fail (exit 1) on warnings not accepted in spec.suppress."),

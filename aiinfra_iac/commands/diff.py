@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from aiinfra_iac.commands._common import (
+    BasesOption,
     BlueprintArgument,
     StateDirOption,
     fail,
@@ -29,6 +30,7 @@ from aiinfra_iac.terminal import markup
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none).")
     ] = False,

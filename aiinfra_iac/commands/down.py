@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from aiinfra_iac.commands._common import (
+    BasesOption,
     BlueprintArgument,
     StateDirOption,
     YesOption,
@@ -43,6 +44,7 @@ def confirm_purge(cluster: str, retained: list[str], given: str | None) -> None:
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     yes: YesOption = False,
     purge_retained: Annotated[
         bool,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import BlueprintArgument, OutputFormat, fail, stdout_console
+from aiinfra_iac.commands._common import BasesOption, BlueprintArgument, OutputFormat, fail, stdout_console
 from aiinfra_iac.errors import EXIT_FAILED, AiinfraError
 
 EXPLAIN_SCHEMA_VERSION = 1
@@ -28,6 +28,7 @@ def _where(file: str | None, line: int | None) -> str:
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     field: Annotated[
         str | None, typer.Argument(help="Field path, e.g. spec.nodePools[0] (default: everything).")
     ] = None,

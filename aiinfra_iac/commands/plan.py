@@ -17,7 +17,14 @@ from typing import Annotated, Any
 
 import typer
 
-from aiinfra_iac.commands._common import BlueprintArgument, PlanFormat, fail, stderr_console, stdout_console
+from aiinfra_iac.commands._common import (
+    BasesOption,
+    BlueprintArgument,
+    PlanFormat,
+    fail,
+    stderr_console,
+    stdout_console,
+)
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, AiinfraError, BlueprintError
 
 
@@ -53,6 +60,7 @@ def _invalid_json(file: Path) -> None:
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     format: Annotated[
         PlanFormat, typer.Option("--format", help="text, json (one document on stdout) or markdown.")
     ] = (PlanFormat.text),

@@ -15,12 +15,13 @@ from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import BlueprintArgument, OutputFormat, fail, stderr_console
+from aiinfra_iac.commands._common import BasesOption, BlueprintArgument, OutputFormat, fail, stderr_console
 from aiinfra_iac.errors import EXIT_FAILED, EXIT_OK, AiinfraError, UsageError
 
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
     ] = (OutputFormat.text),

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from aiinfra_iac.commands._common import BlueprintArgument, StateDirOption, fail, stderr_console
+from aiinfra_iac.commands._common import BasesOption, BlueprintArgument, StateDirOption, fail, stderr_console
 from aiinfra_iac.errors import EXIT_OK, AiinfraError, UsageError
 
 app = typer.Typer(help="The local chroot sandbox: plant faults on its nodes.", no_args_is_help=True)
@@ -19,6 +19,7 @@ app = typer.Typer(help="The local chroot sandbox: plant faults on its nodes.", n
 def fault(
     file: BlueprintArgument,
     node: Annotated[str, typer.Argument(help="Sandbox node, e.g. compute-1.", show_default=False)],
+    bases: BasesOption = None,
     rate: Annotated[str | None, typer.Option("--rate", help="Limit the node's link, e.g. 50mbit.")] = None,
     down: Annotated[bool, typer.Option("--down", help="Set the node's link down.")] = False,
     clear: Annotated[bool, typer.Option("--clear", help="Remove a limit and bring the link up.")] = False,

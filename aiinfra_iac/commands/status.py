@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aiinfra_iac.commands._common import BlueprintArgument, OutputFormat, StateDirOption, fail, stderr_console
+from aiinfra_iac.commands._common import (
+    BasesOption,
+    BlueprintArgument,
+    OutputFormat,
+    StateDirOption,
+    fail,
+    stderr_console,
+)
 from aiinfra_iac.errors import EXIT_OK, AiinfraError, UsageError
 
 if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
@@ -25,6 +32,7 @@ STATUS_SCHEMA_VERSION = 1
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
     state_dir: StateDirOption = None,
 ) -> None:

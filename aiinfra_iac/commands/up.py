@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from aiinfra_iac.commands._common import (
+    BasesOption,
     BlueprintArgument,
     ResultsDirOption,
     StateDirOption,
@@ -62,6 +63,7 @@ def confirm_or_exit(question: str, yes: bool) -> None:
 
 def command(
     file: BlueprintArgument,
+    bases: BasesOption = None,
     yes: YesOption = False,
     only: Annotated[
         OnlyStage | None, typer.Option("--only", help="Run only this stage (ignores what finished before).")

@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from aiinfra_iac.commands._common import (
+    BasesOption,
     OutputFormat,
     ResultsDirOption,
     StateDirOption,
@@ -53,6 +54,7 @@ def _check_results_dir(results: Path) -> None:
 
 def command(
     file: Annotated[Path, typer.Argument(help="Blueprint YAML of the cluster.", show_default=False)],
+    bases: BasesOption = None,
     results: Annotated[
         Path | None,
         typer.Option(
