@@ -238,6 +238,12 @@ class NodePool(BlueprintModel):
         default=None, ge=20, le=16_384, description="aws: root EBS volume (gp3, encrypted); default 200 GiB."
     )
 
+    def node_names(self, provider: str) -> tuple[str, ...]:
+        """The pool's node names as the plan gives them: on-prem its hosts, elsewhere ``<pool>-<n>``."""
+        if provider == "onprem":
+            return tuple(self.hosts or ())
+        return tuple(f"{self.name}-{n}" for n in range(1 if self.count is None else self.count))
+
 
 # --------------------------------------------------------------------------- fabrics
 

@@ -73,12 +73,10 @@ def _gpu(index: int, pool: NodePool, instance: InstanceType | None, catalog: Cat
 
 
 def _hosts(index: int, pool: NodePool, provider: str) -> tuple[int, tuple[str, ...]]:
-    if provider == "onprem":
-        if not pool.hosts:
-            raise _Failure(_pool_loc(index, "hosts"), "on-prem pools list their hosts")
-        return len(pool.hosts), tuple(pool.hosts)
-    count = 1 if pool.count is None else pool.count
-    return count, tuple(f"{pool.name}-{n}" for n in range(count))
+    if provider == "onprem" and not pool.hosts:
+        raise _Failure(_pool_loc(index, "hosts"), "on-prem pools list their hosts")
+    names = pool.node_names(provider)
+    return len(names), names
 
 
 class _Resolver:

@@ -60,6 +60,11 @@ def roce_mtu(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _system_hcas(name: str | None) -> tuple[str, ...]:
+    found = system(name) if name else None
+    return found.compute_hcas if found else ()
+
+
 @rule("AI143", "warning", "InfiniBand fabric on hosts without an HCA list")
 def ib_without_hcas(ctx: Context) -> Iterator[Finding]:
     # On hosts the roles pick mlx5_0..mlx5_<rails-1>; a storage or management HCA among them puts a
@@ -67,14 +72,9 @@ def ib_without_hcas(ctx: Context) -> Iterator[Finding]:
     if ctx.provider not in ("onprem", "local"):
         return
     for index, fabric in enumerate(ctx.blueprint.spec.fabrics):
-        on_systems = [
-            found.compute_hcas
-            for _, pool in ctx.pools_on(fabric.name)
-            if (found := system(pool.system) if pool.system else None) is not None
-        ]
-        named = (
-            bool(on_systems) and all(on_systems) and len(on_systems) == len(list(ctx.pools_on(fabric.name)))
-        )
+        pools = [pool for _, pool in ctx.pools_on(fabric.name)]
+        # a DGX system names its compute HCAs (catalog): nothing is guessed on its pools
+        named = bool(pools) and all(_system_hcas(pool.system) for pool in pools)
         if fabric.type == "infiniband" and fabric.hcas is None and not named:
             rails = fabric.rails_per_node or 8
             names = ", ".join(f"mlx5_{n}" for n in range(rails))

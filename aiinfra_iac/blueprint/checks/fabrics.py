@@ -196,13 +196,7 @@ def hcas_match_rails(ctx: Context) -> Iterator[Finding]:
 
 def _node_names(ctx: Context, fabric_name: str) -> set[str]:
     """The node names of the pools on a fabric, as the plan names them (hosts on-prem, else <pool>-<n>)."""
-    names: set[str] = set()
-    for _, pool in ctx.pools_on(fabric_name):
-        if ctx.provider == "onprem":
-            names.update(pool.hosts or ())
-        else:
-            names.update(f"{pool.name}-{n}" for n in range(1 if pool.count is None else pool.count))
-    return names
+    return {name for _, pool in ctx.pools_on(fabric_name) for name in pool.node_names(ctx.provider)}
 
 
 @rule("AI146", "error", "fabric topology groups do not match the fabric's nodes")
