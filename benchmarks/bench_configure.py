@@ -128,6 +128,7 @@ def main() -> int:
     started = time.monotonic()
     tarball = image_tarball(args.image)
     box = Chroot.create(work, tarball)
+    box.mount_proc()  # a real node has /proc: the slurm role's node line takes its CPU layout from the facts
     prepared = time.monotonic() - started
     try:
         first, first_counts = _run(work / "pdd", box.root, "converge", console)

@@ -4,7 +4,7 @@ One GPU login pool on InfiniBand whose driver the GPU Operator owns gets host_tu
 nccl and observability: the
 first run converges, check mode afterwards reports no change; then a pool with the converged node, a
 chroot path that does not exist and an ssh port nobody listens on reports both bad hosts by name while
-the good one finishes.
+the good one finishes (a CPU pool there: the point is the reporting, not the roles).
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ from aiinfra_iac.plan.roles import with_roles
 pytestmark = [pytest.mark.roles, pytest.mark.slow]
 
 
-def _plan(count: int) -> ClusterPlan:
+def _plan(count: int, *, gpu: bool = True) -> ClusterPlan:
+    dev = (
+        pool("dev", count, role="login", gpu=H100, fabric=ib_fabric())
+        if gpu
+        else pool("dev", count, role="login")
+    )
     plan = cluster(
-        (pool("dev", count, role="login", gpu=H100, fabric=ib_fabric()),),
+        (dev,),
         provider="onprem",
         scheduler="kubernetes",
     )
@@ -147,9 +152,12 @@ def test_bad_hosts_reported_by_name_while_the_other_finishes(
         "dev-2": "ssh://root@127.0.0.1:1",
     }
     console = _console()
-    # An unreachable node makes it exit 3 (NodesUnreachable), its cause on the first line.
+    # An unreachable node makes it exit 3 (NodesUnreachable), its cause on the first line. A CPU pool (host
+    # tuning only) is enough to tell the hosts apart and keeps this second converge short.
     with pytest.raises(NodesUnreachable) as caught:
-        run_configure(_plan(3), console=console, addresses=addresses, private_data_dir=tmp_path / "pdd")
+        run_configure(
+            _plan(3, gpu=False), console=console, addresses=addresses, private_data_dir=tmp_path / "pdd"
+        )
     message = str(caught.value)
     assert caught.value.exit_code == 3
     assert message.splitlines()[0].startswith("1 node(s) unreachable during configure")
@@ -161,5 +169,7 @@ def test_bad_hosts_reported_by_name_while_the_other_finishes(
         for line in console.file.getvalue().splitlines()
         if line.count("│") > 5
     }
-    assert summary["dev-0"].rstrip("│ ").endswith("ok")  # the good host ran every task to the end
+    # the good host ran every task to the end (a CPU pool's host tuning differs a little from the GPU pool's)
+    cells = [cell.strip() for cell in summary["dev-0"].strip("│ ").split("│")]
+    assert cells[-1] in {"ok", "changed"} and cells[-3] == "0", summary["dev-0"]
     assert "unreachable" in summary["dev-2"] and "failed" in summary["dev-1"]

@@ -87,6 +87,7 @@ def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[s
     try:
         done = aiinfra(world, "up", bp, "--yes", "--only", "provision", outputs=outputs)
         assert done.returncode == 0, done.stderr
+        assert "created sandbox-0, sandbox-1" in done.stderr
         record = json.loads((world["dir"] / "deployment.json").read_text())
         roots = {n["name"]: n["access"]["root"] for n in record["nodes"]}
         assert set(roots) == {"sandbox-0", "sandbox-1"} and all(Path(r).is_dir() for r in roots.values())
@@ -109,6 +110,13 @@ def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[s
         assert "provision: done earlier" in done.stderr and "configure, validate finished" in done.stderr
         results = world["dir"] / "results"
         assert len(list(results.iterdir())) == 1
+        for node, root in roots.items():  # configure tuned the nodes, in their chroots
+            sysctls = (Path(root) / "etc/sysctl.d/90-aiinfra-host-tuning.conf").read_text()
+            assert "kernel.numa_balancing = 0" in sysctls, node
+            limits = (Path(root) / "etc/security/limits.d/90-aiinfra-memlock.conf").read_text()
+            assert "*    hard    memlock    unlimited" in limits, node
+            assert (Path(root) / "var/lib/dpkg/info/numactl.list").exists(), f"{node}: numactl not installed"
+        assert not Path("/etc/sysctl.d/90-aiinfra-host-tuning.conf").exists()  # this machine was not retuned
 
         done = aiinfra(world, "validate", bp, outputs=outputs)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -136,3 +144,4 @@ def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[s
     assert first.returncode == 0 and "removed the sandbox in" in first.stderr, first.stderr
     assert "removed the configure runner artifacts" in first.stderr
     assert second.returncode == 0 and "nothing to remove" in second.stderr
+    assert not (world["dir"] / "sandbox").exists()

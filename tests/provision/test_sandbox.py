@@ -1,7 +1,8 @@
 """The chroot sandbox of provider local: node roots, addresses, tools, provision/configure/down wiring.
 
 A tiny tarball (``usr/bin/python3`` and ``etc/hostname``) stands in for the debootstrap image, so
-these run without root, debootstrap or network; ``test_sandbox_e2e.py`` converges the real image.
+these run without root, debootstrap or network;
+``tests/lifecycle/test_sandbox_lifecycle_e2e.py`` converges the real image.
 """
 
 from __future__ import annotations

@@ -98,6 +98,15 @@ def test_dmabuf_drops_peermem_and_proprietary_modules_fail(
     assert "DMA-BUF, which needs the open GPU kernel modules" in failure
 
 
+def test_initramfs_update_recorded_pending_for_a_live_converge(
+    chroot: Chroot, config_run: ConvergeResult
+) -> None:
+    # a chroot has no running kernel of its own: update-initramfs is left to the next live converge
+    assert config_run.task("Update the initramfs for nvidia_driver").skipped
+    marker = chroot.read_file("/var/lib/aiinfra/pending/update-initramfs")
+    assert marker.startswith("nvidia_driver: nouveau blacklist in /etc/modprobe.d/")
+
+
 def test_persistence_mode_drop_in(chroot: Chroot, config_run: ConvergeResult) -> None:
     drop_in = chroot.read_file("/etc/systemd/system/nvidia-persistenced.service.d/aiinfra.conf")
     assert "ExecStart=/usr/bin/nvidia-persistenced --persistence-mode --verbose" in drop_in

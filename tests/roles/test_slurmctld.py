@@ -12,12 +12,13 @@ the sockets, cores, threads, CPUs, memory and GPUs of every node line.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import Chroot
+from slurmctld_run import TOPOLOGY_MARK, show_nodes_and_topology, topology_lines
+from slurmctld_run import fields as parse_fields
 
 from aiinfra_iac.blueprint.loader import load_blueprint
 from aiinfra_iac.blueprint.models import FabricTopology, GpuSpec
@@ -29,7 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.roles]
 
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 CONTROLLER = "aiinfra-ctl"
-TOPOLOGY_MARK = "=== scontrol show topology ==="
 
 
 def _p4d_p5_plan() -> ClusterPlan:
@@ -88,55 +88,14 @@ def scontrol(chroot: Chroot) -> str:
     chroot.mount_proc()
     chroot.converge_ok("slurm", variables, label="slurm controller (slurmctld test)")
     pools = [pool for plan in (cloud, onprem) for pool in plan.pools if pool.role == "compute"]
-    hosts = [h for pool in pools for h in pool.hosts]
-    with chroot.path("/etc/hosts").open("a") as etc_hosts:
-        etc_hosts.write(f"127.0.0.1 {CONTROLLER}\n")
-        for index, host in enumerate(hosts):
-            etc_hosts.write(f"127.0.{1 + index // 250}.{1 + index % 250} {host}\n")
-    # glibc resolves only from files here (no DNS in the namespace); a veth address makes
-    # getaddrinfo(AI_ADDRCONFIG) return IPv4 addresses, which it does not for loopback alone.
-    chroot.path("/etc/nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
-    script = f"""
-ip link set lo up
-ip link add v0 type veth peer name v1 && ip addr add 10.254.0.1/24 dev v0 && ip link set v1 up
-ip link set v0 up
-hostname {CONTROLLER}
-exec chroot {chroot.root} /bin/sh -c '
-  mkdir -p /run/munge && chown munge:munge /run/munge
-  timeout -s KILL 20 runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1 || exit 3
-  timeout -s KILL 30 /usr/sbin/slurmctld </dev/null >/dev/null 2>&1 || exit 4
-  for i in $(seq 1 40); do timeout -s KILL 5 scontrol ping >/dev/null 2>&1 && break; sleep 0.5; done
-  timeout -s KILL 20 scontrol show nodes -o
-  echo "{TOPOLOGY_MARK}"
-  timeout -s KILL 20 scontrol show topology
-'
-"""
-    # PID 1 of the new PID namespace is the chroot shell: when it exits, munged and slurmctld end too.
-    proc = subprocess.run(
-        ["timeout", "-s", "KILL", "150", "unshare", "--net", "--uts", "--pid", "--fork", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = chroot.path("/var/log/slurm/slurmctld.log")
-    if proc.returncode != 0:
-        raise AssertionError(
-            f"slurmctld/scontrol failed ({proc.returncode}): {proc.stderr[-2000:]}\n"
-            + (log.read_text()[-3000:] if log.exists() else "(no slurmctld.log)")
-        )
-    return proc.stdout
-
-
-def _fields(line: str) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in line.split() if "=" in item)
+    return show_nodes_and_topology(chroot, CONTROLLER, [h for pool in pools for h in pool.hosts])
 
 
 @pytest.fixture(scope="module")
 def scontrol_nodes(scontrol: str) -> dict[str, dict[str, str]]:
     nodes: dict[str, dict[str, str]] = {}
     for line in scontrol.split(TOPOLOGY_MARK)[0].splitlines():
-        fields = _fields(line)
+        fields = parse_fields(line)
         if "NodeName" in fields:
             nodes[fields["NodeName"]] = fields
     return nodes
@@ -145,9 +104,7 @@ def scontrol_nodes(scontrol: str) -> dict[str, dict[str, str]]:
 def test_topology_from_the_fabric_groups(scontrol: str) -> None:
     """The EFA fabric's groupSize 4 gives three leaf switches under one spine; the on-prem pool is
     one leaf of its own fabric (the default)."""
-    switches = {
-        f["SwitchName"]: f for line in scontrol.split(TOPOLOGY_MARK)[1].splitlines() if (f := _fields(line))
-    }
+    switches = {f["SwitchName"]: f for f in topology_lines(scontrol)}
     assert switches["efa-leaf1"]["Nodes"] == "train-[0-3]"
     assert switches["efa-leaf2"]["Nodes"] == "train-[4-7]"
     assert switches["efa-leaf3"]["Nodes"] == "train5-[0-1]"
