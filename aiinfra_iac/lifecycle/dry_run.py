@@ -57,10 +57,12 @@ def endpoint_line(plan: ClusterPlan) -> str | None:
     from aiinfra_iac.plan.eks_endpoint import endpoint_access
 
     access = endpoint_access(plan.provider)
-    line = f"EKS API endpoint: {access.mode}"
-    if access.public_cidrs:
-        line += f", public from {', '.join(access.public_cidrs)}"
-    return line
+    if not access.public:
+        return (
+            "EKS API endpoint: private; up installs the add-ons over it, so run up from inside the VPC "
+            "(bastion, VPN, SSM port forward) or set endpointPublicCidrs to this machine's address"
+        )
+    return f"EKS API endpoint: {access.mode}, public from {', '.join(access.public_cidrs)}"
 
 
 def dry_run_lines(
