@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -324,3 +325,70 @@ def test_fsx_scratch_1_links_s3_with_import_and_export_paths() -> None:
     assert of_type(rendered, DRA) == []
     fs = one(rendered, "aws:fsx/lustreFileSystem:LustreFileSystem").inputs
     assert fs["importPath"] == fs["exportPath"] == "s3://datasets-bucket/imagenet"
+
+
+def _user_data_parts(template: RenderedResource) -> dict[str, str]:
+    import base64
+    import email
+
+    message = email.message_from_string(base64.b64decode(template.inputs["userData"]).decode())
+    assert message.is_multipart()
+    return {part.get_content_type(): str(part.get_payload()) for part in message.get_payload()}  # type: ignore[union-attr]
+
+
+def test_eks_gpu_nodes_get_the_host_tuning_and_nccl_conf_from_user_data(tmp_path: Path) -> None:
+    """The tuning script is rendered from the plan and does what it says when run (paths moved to tmp)."""
+    import subprocess
+
+    from aiinfra_iac.blueprint.models import HostTuning, Tuning
+
+    plan = p5_gpu_only()
+    env = {"FI_EFA_USE_DEVICE_RDMA": "1", "NCCL_DEBUG_FILE": "/tmp/nccl.%h.$HOME 'x'.log"}  # quoting
+    train = plan.pool("train").model_copy(update={"nccl_env": env})
+    tuned = plan.model_copy(
+        update={
+            "pools": (train,),
+            "tuning": Tuning(host=HostTuning(hugepages_2m=4096, transparent_hugepages="never")),
+        }
+    )
+    rendered = render_detailed(tuned)
+    parts = _user_data_parts(one(rendered, LT, "train-lt"))
+    assert set(parts) == {"text/x-shellscript"}  # p5 in plans.py has no local NVMe: no RAID0 part
+    script = parts["text/x-shellscript"]
+    assert "userData" not in one(rendered, LT, "aiinfra-system-lt").inputs  # no GPU: nothing to tune
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("sysctl", "systemd-tmpfiles"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n')
+        stub.chmod(0o755)
+    (tmp_path / "etc/sysctl.d").mkdir(parents=True)
+    (tmp_path / "etc/tmpfiles.d").mkdir(parents=True)
+    moved = script.replace("/etc/", f"{tmp_path}/etc/")
+    done = subprocess.run(
+        ["bash", "-c", moved], env={"PATH": f"{bin_dir}:/usr/bin:/bin"}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "etc/sysctl.d/90-aiinfra-eks.conf").read_text() == (
+        "kernel.numa_balancing = 0\nvm.nr_hugepages = 4096\n"
+    )
+    assert (tmp_path / "etc/tmpfiles.d/90-aiinfra-thp.conf").read_text() == (
+        "w /sys/kernel/mm/transparent_hugepage/enabled - - - - never\n"
+    )
+    nccl = dict(line.split("=", 1) for line in (tmp_path / "etc/nccl.conf").read_text().splitlines())
+    assert nccl == env  # the pool's resolved NCCL env, one per line, nothing expanded
+    assert calls.read_text().splitlines() == [
+        f"sysctl --load={tmp_path}/etc/sysctl.d/90-aiinfra-eks.conf",
+        f"systemd-tmpfiles --create {tmp_path}/etc/tmpfiles.d/90-aiinfra-thp.conf",
+    ]
+
+
+def test_eks_nvme_and_tuning_share_one_mime_document() -> None:
+    plan = p5_gpu_only()
+    train = plan.pool("train").model_copy(update={"local_nvme_gib": 28610})
+    rendered = render_detailed(plan.model_copy(update={"pools": (train,)}))
+    parts = _user_data_parts(one(rendered, LT, "train-lt"))
+    assert set(parts) == {"application/node.eks.aws", "text/x-shellscript"}
+    assert "strategy: RAID0" in parts["application/node.eks.aws"]

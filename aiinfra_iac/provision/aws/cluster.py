@@ -180,6 +180,7 @@ class AwsCluster(pulumi.ComponentResource):
                         eks_cluster_name=self.control_plane.cluster.name if self.control_plane else None,
                         eks_release_version=release[0] if pool.gpu else release[1],
                         key_name=provider.key_name if method == "ssh" else None,
+                        host_tuning=plan.tuning.host,
                         tags=tags,
                     ),
                     opts=child,

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra_iac.blueprint.models import HostTuning
 from aiinfra_iac.plan.capacity_schedule import block_schedule, initial_size
 from aiinfra_iac.plan.model import PoolPlan
 from aiinfra_iac.provision.aws.launch import (
@@ -73,6 +74,8 @@ class NodePoolArgs:
     eks_cluster_name: pulumi.Input[str] | None = None
     eks_release_version: pulumi.Input[str] | None = None
     """Pinned EKS AMI release of the node group (from the pins table); None: EKS's latest."""
+    host_tuning: HostTuning | None = None
+    """``tuning.host``: rendered into EKS nodes' user data (sysctls, hugepages, THP)."""
     key_name: str | None = None
     """EC2 key pair for SSH access (provider nodeAccess: ssh); None with SSM."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -104,6 +107,7 @@ class NodePool(pulumi.ComponentResource):
                 instance_profile_arn=args.instance_profile_arn if args.mode != "eks-node-group" else None,
                 tags=tags,
                 key_name=args.key_name,
+                host=args.host_tuning,
             ),
             opts=child,
         )
