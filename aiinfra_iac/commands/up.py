@@ -117,6 +117,11 @@ def command(
                 from aiinfra_iac.preflight.gate import preflight_gate
 
                 preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
+            if "provision" in stages:
+                from aiinfra_iac.plan.eks_endpoint import private_endpoint_note
+
+                if (note := private_endpoint_note(plan)) is not None:
+                    err.print(f"note: {note}", markup=False, highlight=False)
             state = usable_state_dir(state_dir)
             confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
             with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):

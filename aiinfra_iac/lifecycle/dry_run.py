@@ -54,14 +54,12 @@ def endpoint_line(plan: ClusterPlan) -> str | None:
     """The EKS API endpoint access ``up`` would set (aws + kubernetes only)."""
     if plan.provider.type != "aws" or plan.scheduler.type != "kubernetes":
         return None
-    from aiinfra_iac.plan.eks_endpoint import endpoint_access
+    from aiinfra_iac.plan.eks_endpoint import endpoint_access, private_endpoint_note
 
+    note = private_endpoint_note(plan)
+    if note is not None:
+        return f"EKS API endpoint: private; {note.split(': ', 1)[1]}"
     access = endpoint_access(plan.provider)
-    if not access.public:
-        return (
-            "EKS API endpoint: private; up installs the add-ons over it, so run up from inside the VPC "
-            "(bastion, VPN, SSM port forward) or set endpointPublicCidrs to this machine's address"
-        )
     return f"EKS API endpoint: {access.mode}, public from {', '.join(access.public_cidrs)}"
 
 

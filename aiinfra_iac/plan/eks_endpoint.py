@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from aiinfra_iac.blueprint.models import Provider
+from aiinfra_iac.plan.model import ClusterPlan
 
 EndpointMode = Literal["private", "public", "public-and-private"]
 
@@ -38,3 +39,17 @@ def endpoint_access(provider: Provider) -> EndpointAccess:
     cidrs = tuple(provider.endpoint_public_cidrs or ())
     mode: EndpointMode = provider.endpoint_access or ("public-and-private" if cidrs else "private")
     return EndpointAccess(mode, cidrs if mode != "private" else ())
+
+
+def private_endpoint_note(plan: ClusterPlan) -> str | None:
+    """What a private endpoint means for this run of ``up`` (which installs the add-ons over the API),
+    or None where the cluster is not EKS or its endpoint is public."""
+    if plan.provider.type != "aws" or plan.scheduler.type != "kubernetes":
+        return None
+    if endpoint_access(plan.provider).public:
+        return None
+    return (
+        "the EKS API endpoint is private (the default): up installs the add-ons over it, which works "
+        "only from inside the VPC (a bastion, a VPN, an SSM port forward); to run up from this machine, "
+        "set spec.provider.endpointPublicCidrs to its address, e.g. [203.0.113.7/32]"
+    )

@@ -392,3 +392,20 @@ def test_eks_nvme_and_tuning_share_one_mime_document() -> None:
     parts = _user_data_parts(one(rendered, LT, "train-lt"))
     assert set(parts) == {"application/node.eks.aws", "text/x-shellscript"}
     assert "strategy: RAID0" in parts["application/node.eks.aws"]
+
+
+def test_an_eks_bastion_reaches_the_private_api_endpoint_on_443() -> None:
+    ssh = _with_provider(p5_gpu_only(), node_access="ssh", key_name="ops", bastion_cidr="203.0.113.0/24")
+    rendered = render_detailed(ssh)
+    api_in = one(rendered, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "bastion-eks-api-in")
+    ports = (api_in.inputs["fromPort"], api_in.inputs["toPort"], api_in.inputs["ipProtocol"])
+    assert ports == (443, 443, "tcp")
+    node_sg = one(rendered, "aws:ec2/securityGroup:SecurityGroup", "net-efa").name
+    assert api_in.inputs["securityGroupId"] == mock_id(node_sg)
+    egress = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+    api_out = one(rendered, egress, "bastion-eks-api-out").inputs
+    assert api_out["referencedSecurityGroupId"] == mock_id(node_sg)
+    slurm = render_detailed(
+        _with_provider(aws_p4d_slurm(), node_access="ssh", key_name="ops", bastion_cidr="203.0.113.0/24")
+    )
+    assert [r for r in slurm if r.name.endswith("eks-api-in")] == []

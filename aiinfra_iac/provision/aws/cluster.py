@@ -156,6 +156,7 @@ class AwsCluster(pulumi.ComponentResource):
                     instance_profile_name=self.identity.instance_profile.name,
                     key_name=provider.key_name,
                     allowed_cidr=provider.bastion_cidr,
+                    eks_api=on_eks,
                     tags=tags,
                 ),
                 opts=child,
