@@ -318,6 +318,14 @@ def test_fsx_links_a_blueprint_bucket_with_a_data_repository_association() -> No
     assert dra.protect  # the file system is retain: true, so is its link
     fs = one(rendered, "aws:fsx/lustreFileSystem:LustreFileSystem").inputs
     assert "importPath" not in fs and "exportPath" not in fs
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    algorithms = {
+        r.name.rsplit("-encryption", 1)[0].rsplit("-", 1)[-1]: r.inputs["rules"][0][
+            "applyServerSideEncryptionByDefault"
+        ]["sseAlgorithm"]
+        for r in of_type(rendered, sse)
+    }
+    assert algorithms == {"checkpoints": "AES256", "artifacts": "aws:kms"}  # the linked one is SSE-S3
 
 
 def test_fsx_scratch_1_links_s3_with_import_and_export_paths() -> None:

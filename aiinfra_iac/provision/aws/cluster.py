@@ -79,12 +79,14 @@ class AwsCluster(pulumi.ComponentResource):
         self.lustre_endpoints: dict[str, dict[str, pulumi.Output[str]]] = {}
         """fsx-lustre name -> {dnsName, mountName}: what the configure stage mounts."""
         stored = cloud_storage(plan)
+        linked = {s.data_repository for s in stored if s.type == "fsx-lustre" and s.data_repository}
         for storage in (s for s in stored if s.type != "fsx-lustre"):  # buckets first: FSx links them
             bucket = BucketStorage(
                 f"{name}-{storage.name}",
                 BucketStorageArgs(
                     storage=storage,
                     bucket_name=storage.bucket or f"{plan.name}-{storage.name}",
+                    linked_to_fsx=storage.name in linked,
                     tags=tags,
                 ),
                 opts=child,

@@ -127,11 +127,17 @@ class LustreStorage(pulumi.ComponentResource):
 class BucketStorageArgs:
     storage: Storage
     bucket_name: str
+    linked_to_fsx: bool = False
+    """An fsx-lustre entry links it (``dataRepository``): SSE-S3 instead of SSE-KMS. FSx for Lustre
+    reads and writes SSE-S3 buckets as they are; SSE-KMS needs a customer managed key whose policy lets
+    FSx's service-linked role use it
+    (https://docs.aws.amazon.com/fsx/latest/LustreGuide/s3-server-side-encryption-support.html)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class BucketStorage(pulumi.ComponentResource):
-    """A private bucket: versioning, SSE-KMS with bucket keys, all public access blocked."""
+    """A private bucket: versioning, SSE-KMS with bucket keys (SSE-S3 when FSx links it), all public
+    access blocked."""
 
     TYPE = "aiinfra:aws:BucketStorage"
 
@@ -160,8 +166,10 @@ class BucketStorage(pulumi.ComponentResource):
             bucket=self.bucket.id,
             rules=[
                 {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
-                    "bucket_key_enabled": True,
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "AES256" if args.linked_to_fsx else "aws:kms"
+                    },
+                    "bucket_key_enabled": not args.linked_to_fsx,
                 }
             ],
             opts=keep,
