@@ -69,6 +69,8 @@ class Metadata(BlueprintModel):
 
 # --------------------------------------------------------------------------- provider
 
+_CIDR = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"
+
 ProviderType = Literal["aws", "kubernetes", "onprem", "local"]
 
 
@@ -118,13 +120,31 @@ class Provider(BlueprintModel):
     )
     bastion_cidr: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+        pattern=_CIDR,
         description="aws, nodeAccess ssh: the addresses allowed to SSH to the bastion, e.g. 203.0.113.0/24.",
     )
     endpoint_access: Literal["private", "public", "public-and-private"] | None = Field(
         default=None,
-        description="aws EKS: API endpoint access. Default public-and-private: `up` installs the add-ons "
-        "from this machine. private: only from inside the VPC (run up from there or over a VPN).",
+        description="aws EKS: API endpoint access. Default private (nodes are reached over SSM or the "
+        "bastion, so there is a way in); then run `up` from inside the VPC (a bastion, a VPN, an SSM port "
+        "forward). public or public-and-private need endpointPublicCidrs (check AI124); "
+        "public-and-private when only the CIDRs are given.",
+    )
+    endpoint_public_cidrs: list[Annotated[str, Field(pattern=_CIDR)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="aws EKS: the addresses allowed to reach a public API endpoint, e.g. [203.0.113.7/32] "
+        "(this machine, so `up` can install the add-ons); with endpointAccess public the NAT gateway's "
+        "address is added so the nodes can join.",
+    )
+    flow_logs: bool = Field(
+        default=False,
+        description="aws: VPC flow logs (all traffic, every interface) to a CloudWatch Logs group kept "
+        "flowLogRetentionDays days; off by default (CloudWatch bills per GB ingested).",
+    )
+    flow_log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 180, 365] = Field(
+        default=30, description="aws, flowLogs: days CloudWatch keeps the flow log records."
     )
     sandbox: Literal["none", "chroot"] = Field(
         default="none",
@@ -399,6 +419,14 @@ class Storage(BlueprintModel):
         default=None, pattern=pat.S3_BUCKET, description="s3: bucket name; default <cluster>-<name>."
     )
     versioning: bool = Field(default=True, description="s3: keep object versions.")
+    data_repository: str | None = Field(
+        default=None,
+        pattern=pat.DATA_REPOSITORY,
+        description="fsx-lustre: the S3 data repository linked to the file system: the name of an s3 storage "
+        "entry of this blueprint or s3://bucket[/prefix]. Objects appear as files (metadata loaded at "
+        "creation, new/changed/deleted objects imported) and files written are exported back: a data "
+        "repository association on Lustre 2.15, import/export paths on SCRATCH_1.",
+    )
     server: str | None = Field(default=None, pattern=HOST_PATTERN, description="nfs: server host.")
     export: str | None = Field(default=None, pattern=pat.ABS_PATH, description="nfs: exported path.")
     mount_options: str | None = Field(

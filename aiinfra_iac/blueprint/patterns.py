@@ -32,6 +32,9 @@ INSTANCE_TYPE = r"^[a-z0-9-]+\.[a-z0-9-]+$"
 CATALOG_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 """A catalog key (GPU model, NIC model) or a device name such as mlx5_0."""
 S3_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+DATA_REPOSITORY = (
+    r"^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$"
+)
 """https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
 LABEL_KEY = (
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
@@ -58,6 +61,7 @@ PATTERN_MEANINGS = {
     AMI_ID: "is not an AMI ID such as ami-0123456789abcdef0",
     INSTANCE_TYPE: "is not an EC2 instance type such as p5.48xlarge",
     CATALOG_NAME: "is not a name: letters, digits, '_', '.' and '-'",
+    DATA_REPOSITORY: "is neither the name of an s3 storage entry nor an S3 URI such as s3://bucket/prefix",
     S3_BUCKET: "is not an S3 bucket name: lowercase letters, digits, '.' and '-' (3-63 characters)",
     LABEL_KEY: "is not a Kubernetes label key such as example.com/tier",
     LABEL_VALUE: "is not a Kubernetes label value: letters, digits, '-', '_' and '.' (at most 63)",

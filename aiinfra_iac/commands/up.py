@@ -1,4 +1,4 @@
-"""``aiinfra up FILE [--yes] [--only provision|configure|validate] [--state-dir DIR] [--results-dir DIR]``.
+"""``aiinfra up FILE [--yes] [--only STAGE] [--dry-run] [--state-dir DIR] [--results-dir DIR]``.
 
 Provision (Pulumi) → configure (Ansible) → validate (GPU/NCCL/RDMA), resumable: the stages
 that finished for this blueprint are recorded in the state folder and skipped next time
@@ -6,6 +6,8 @@ that finished for this blueprint are recorded in the state folder and skipped ne
 Provision writes the deployment record (``<state>/<stack>/deployment.json``) that configure and
 validate — and a later standalone ``validate`` or ``diff`` — read. One ``up``/``down`` per stack
 at a time: a second one stops at once with the lock holder named (exit 1).
+``--dry-run`` prints what would run (stages, resources rendered under mocks, capacity-block
+schedules, the EKS endpoint access) on stdout and exits 0 without calling Pulumi, Ansible or the cloud.
 Exit codes: 0 validated (or the chosen stage done), 1 failed (or the stack is locked), 2 usage or
 a missing tool, 3 nodes unreachable, 130 interrupted. Progress goes to stderr; the verdict table
 goes to stdout.
@@ -70,6 +72,13 @@ def command(
     ] = None,
     state_dir: StateDirOption = None,
     results_dir: ResultsDirOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what up would do (stages, resources, capacity-block schedule) and change nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Provision, configure and validate a cluster.
 
@@ -91,6 +100,9 @@ def command(
             plan = load_plan(file, err)
             provider = provider_for(plan)
             stages = (only.value,) if only else STAGES
+            if dry_run:
+                _print_dry_run(plan, stages, resume=only is None, state_dir=state_dir)
+                raise typer.Exit(EXIT_OK)
             needs_stack = provider.creates_cloud_resources and (
                 "provision" in stages or (plan.provider.type == "aws" and "configure" in stages)
             )
@@ -105,6 +117,11 @@ def command(
                 from aiinfra_iac.preflight.gate import preflight_gate
 
                 preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
+            if "provision" in stages:
+                from aiinfra_iac.plan.eks_endpoint import private_endpoint_note
+
+                if (note := private_endpoint_note(plan)) is not None:
+                    err.print(f"note: {note}", markup=False, highlight=False)
             state = usable_state_dir(state_dir)
             confirm_or_exit(f"Run {', '.join(stages)} for {plan.name} ({provider.describe(plan)})?", yes)
             with stack_lock(stack_dir(state, plan), stack_name(plan), "up"):
@@ -142,6 +159,29 @@ def command(
     else:
         err.print(f"{plan.name}: {', '.join(outcome.ran)} finished.")
     raise typer.Exit(EXIT_OK)
+
+
+def _print_dry_run(
+    plan: ClusterPlan, stages: tuple[str, ...], *, resume: bool, state_dir: Path | None
+) -> None:
+    """The dry-run report on stdout; the state folder is read (stage records), never created."""
+    from aiinfra_iac.deployment.paths import state_dir as resolve_state_dir
+    from aiinfra_iac.lifecycle.dry_run import dry_run_lines
+    from aiinfra_iac.lifecycle.stages import STAGES
+    from aiinfra_iac.provision.offline import render_offline
+    from aiinfra_iac.provision.providers import provider_for
+
+    out = stdout_console()
+    lines = dry_run_lines(
+        plan,
+        [s for s in STAGES if s in stages],
+        resume=resume,
+        state=resolve_state_dir(state_dir),
+        describe=provider_for(plan).describe(plan),
+        resources=render_offline(plan),
+    )
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
 
 
 def _print_sandbox_pointers(plan: ClusterPlan, state: Path, file: Path) -> None:

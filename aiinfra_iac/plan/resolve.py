@@ -298,10 +298,22 @@ class _Resolver:
             raise _Failure(f"spec.fabrics[{index}].{error.field}", error.message) from None
 
 
+def with_system_pool_cost(plan: ClusterPlan) -> ClusterPlan:
+    """The summary's hourly estimate with the EKS system node group added: AWS bills those nodes too."""
+    from aiinfra_iac.plan.system_pool import system_pool
+
+    extra = system_pool(plan)
+    if extra is None:
+        return plan
+    pools = [(p.hourly_usd_per_node, p.count) for p in (*plan.pools, extra)]
+    summary = plan.summary.model_copy(update={"estimated_hourly_usd": total_hourly(pools)})
+    return plan.model_copy(update={"summary": summary})
+
+
 def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPlan:
     """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined."""
     try:
-        return with_roles(_Resolver(blueprint, load_catalog()).plan(source_files))
+        return with_system_pool_cost(with_roles(_Resolver(blueprint, load_catalog()).plan(source_files)))
     except _Failure as failure:
         file = source_files[0] if source_files else None
         raise BlueprintError(

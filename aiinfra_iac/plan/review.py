@@ -84,6 +84,14 @@ def _pool(plan: ClusterPlan, pool: PoolPlan) -> dict[str, Any]:
     }
 
 
+def _system_pools(plan: ClusterPlan) -> list[dict[str, Any]]:
+    """The EKS system node group ``up`` adds (role ``system``), priced like the blueprint's pools."""
+    from aiinfra_iac.plan.system_pool import system_pool
+
+    extra = system_pool(plan)
+    return [] if extra is None else [{**_pool(plan, extra), "role": "system"}]
+
+
 def caveats(plan: ClusterPlan) -> list[str]:
     """What the hourly estimate leaves out, so nobody reads it as a bill."""
     found: list[str] = []
@@ -108,7 +116,7 @@ def review(plan: ClusterPlan, suppressed: list[dict[str, str]] | None = None) ->
     return {
         "scheduler": plan.scheduler.type,
         "provider": plan.provider.type,
-        "pools": [_pool(plan, pool) for pool in plan.pools],
+        "pools": [_pool(plan, pool) for pool in plan.pools] + _system_pools(plan),
         "storage": [{"name": s.name, "type": s.type, "mountPath": s.mount_path} for s in plan.storage],
         "rules": {
             "failBelow": plan.rules.fail_below,

@@ -57,6 +57,25 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         "AI122",
         ["spec.provider.availabilityZone"],
     ),
+    ("endpoint private by default", AWS, "AI124", []),
+    (
+        "public endpoint from named cidrs",
+        build(
+            AWS,
+            ("spec.provider.endpointAccess", "public"),
+            ("spec.provider.endpointPublicCidrs", ["203.0.113.7/32"]),
+        ),
+        "AI124",
+        [],
+    ),
+    ("cidrs alone", build(AWS, ("spec.provider.endpointPublicCidrs", ["203.0.113.7/32"])), "AI124", []),
+    (
+        "public endpoint open to all",
+        build(AWS, ("spec.provider.endpointAccess", "public")),
+        "AI124",
+        ["spec.provider.endpointAccess"],
+    ),
+    ("flow logs on aws", build(AWS, ("spec.provider.flowLogs", True)), "AI120", []),
     ("unique names", ONPREM, "AI102", []),
     ("duplicate pool", build(ONPREM, (f"{P1}.name", "head")), "AI102", [f"{P1}.name"]),
     (

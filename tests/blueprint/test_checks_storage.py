@@ -1,4 +1,4 @@
-"""Table-driven tests of checks.storage (AI150-AI156)."""
+"""Table-driven tests of checks.storage (AI150-AI157)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,23 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         ),
         "AI156",
         [f"{S0}.type"],
+    ),
+    (
+        "fsx links an s3 entry",
+        build(WITH_FSX, (f"{S0}.dataRepository", "data"), ("spec.storage.1", {"name": "data", "type": "s3"})),
+        "AI157",
+        [],
+    ),
+    ("fsx links an s3 uri", build(WITH_FSX, (f"{S0}.dataRepository", "s3://ext-bucket/set")), "AI157", []),
+    (
+        "fsx links an nfs entry",
+        build(
+            WITH_FSX,
+            (f"{S0}.dataRepository", "home"),
+            ("spec.storage.1", {"name": "home", "type": "nfs", "server": "f", "export": "/e"}),
+        ),
+        "AI157",
+        [f"{S0}.dataRepository"],
     ),
 ]
 

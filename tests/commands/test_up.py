@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,49 @@ def test_unusable_state_dir_is_exit_2_before_any_stage(
     assert (fake_stages["configure"], fake_stages["validate"]) == (0, 0)
     done = run_cli("up", LOCAL, "--yes", "--only", "provision", env={"AIINFRA_STATE_DIR": str(a_file)})
     assert done.returncode == 2 and "Traceback" not in done.stderr and "state folder" in done.stderr
+
+
+def test_dry_run_shows_the_capacity_block_schedule_and_creates_nothing(tmp_path: Path) -> None:
+    """No Pulumi CLI, no passphrase, no credentials, no terminal: a dry run needs none and writes nothing."""
+    env = without_pulumi(tmp_path)
+    done = run_cli("up", P5, "--dry-run", env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "nothing is created" in out and "would run: provision, configure, validate" in out
+    assert "pool train: 16 x p5.48xlarge, capacity-block cr-0a1b2c3d4e5f60718; created with 0 nodes" in out
+    # the blueprint's block: 2027-01-04T11:30Z to 2027-01-18T11:30Z; scale-in one hour before the end
+    assert "2027-01-04T11:30:00Z  scale to 16 node(s) (the block starts)" in out
+    assert "2027-01-18T10:30:00Z  scale to 0 (1 h before the block ends at 2027-01-18T11:30:00Z" in out
+    assert "pool aiinfra-system: 2 x m6i.xlarge, on-demand; created with 2 node(s)" in out
+    assert "aws:autoscaling/schedule:Schedule" in out and "EKS API endpoint: private" in out
+    assert not (tmp_path / "s").exists()  # the state folder is not even created
+    assert "Traceback" not in done.stderr
+
+
+def test_dry_run_of_a_block_without_times_says_the_group_stays_at_zero(tmp_path: Path) -> None:
+    text = (
+        P5.read_text()
+        .replace('        start: "2027-01-04T11:30:00Z"\n', "")
+        .replace('        end: "2027-01-18T11:30:00Z"\n', "")
+    )
+    assert "start:" not in text
+    blueprint = tmp_path / "p5.yaml"
+    blueprint.write_text(text)
+    shutil.copytree(P5.parent / "bases", tmp_path / "bases")  # extends: paths are relative to the file
+    code, out, _ = invoke("up", blueprint, "--dry-run", "--state-dir", tmp_path / "s")
+    assert code == 0
+    assert "no schedule: capacity.start/end are not set, so the group stays at 0" in out
+    assert "scale to 16" not in out
+
+
+def test_dry_run_names_the_stages_finished_earlier(tmp_path: Path) -> None:
+    from aiinfra_iac.lifecycle.stages import StageRecord
+    from aiinfra_iac.plan import plan_from_file
+
+    plan, _ = plan_from_file(LOCAL)
+    StageRecord.load(tmp_path, plan).mark("provision")
+    code, out, _ = invoke("up", LOCAL, "--dry-run", "--state-dir", tmp_path)
+    assert code == 0
+    assert "would run: configure, validate" in out and "finished earlier, skipped: provision" in out
+    code, out, _ = invoke("up", LOCAL, "--dry-run", "--only", "provision", "--state-dir", tmp_path)
+    assert code == 0 and "would run: provision" in out and "skipped" not in out

@@ -49,3 +49,30 @@ def test_onprem_and_local_cost_nothing() -> None:
     for plan in (resolve(onprem_ib()), resolve(local_cpu())):
         assert plan.summary.estimated_hourly_usd == 0
         assert all(p.hourly_usd_per_node is None and p.cost_note.startswith("no price") for p in plan.pools)
+
+
+def test_eks_system_node_group_is_priced_like_the_other_pools() -> None:
+    """Every blueprint pool tainted on EKS: `up` adds the untainted system group, and AWS bills it."""
+    catalog = load_catalog().instance_types
+    gpu_taint = [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
+    pools = [{"name": "train", "instanceType": "p5.48xlarge", "count": 2, "taints": gpu_taint}]
+    bp = blueprint({"type": "aws", "region": "us-east-1"}, pools, scheduler={"type": "kubernetes"})
+    plan = resolve(bp)
+    system = 2 * catalog["m6i.xlarge"].price_usd_hour  # systemNodes 2 x systemInstanceType m6i.xlarge
+    expected = 2 * catalog["p5.48xlarge"].price_usd_hour + system
+    assert plan.summary.estimated_hourly_usd == pytest.approx(expected, abs=0.01)
+    assert plan.summary.nodes == 2  # the blueprint's nodes; the system group shows in the review
+
+    from aiinfra_iac.plan.review import review
+
+    rows = {p["pool"]: p for p in review(plan)["pools"]}
+    assert rows["aiinfra-system"]["role"] == "system"
+    assert rows["aiinfra-system"]["hourlyUSD"] == pytest.approx(system, abs=0.01)
+    assert rows["aiinfra-system"]["costNote"].startswith("on-demand")
+    # an untainted pool of its own: no system group, nothing added
+    untainted = blueprint(
+        {"type": "aws", "region": "us-east-1"},
+        [*pools, {"name": "cpu", "instanceType": "m6i.xlarge", "count": 1}],
+        scheduler={"type": "kubernetes"},
+    )
+    assert [p["pool"] for p in review(resolve(untainted))["pools"]] == ["train", "cpu"]

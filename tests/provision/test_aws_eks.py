@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.aws.eks import kubeconfig
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 
-from .helpers import LT, NODEGROUP, PLACEMENT, RELEASE, of_type, one
+from .helpers import LT, NODEGROUP, PLACEMENT, RELEASE, mock_id, of_type, one
 from .plans import aws_p4d_slurm, aws_p5_eks
 
 ADDON = "aws:eks/addon:Addon"
@@ -184,15 +185,30 @@ def test_eks_version_default_and_ami_release_are_pinned(p5: list[RenderedResourc
     assert all(a.source.startswith("https://") for a in (*pins.addons, *pins.charts))
 
 
-def test_eks_endpoint_access_follows_the_blueprint() -> None:
+def _with_provider(plan: ClusterPlan, **update: object) -> ClusterPlan:
+    return plan.model_copy(update={"provider": plan.provider.model_copy(update=update)})
+
+
+def test_eks_endpoint_is_private_by_default_and_public_only_from_named_cidrs() -> None:
     default = one(render_detailed(p5_gpu_only()), "aws:eks/cluster:Cluster").inputs["vpcConfig"]
-    assert (default["endpointPrivateAccess"], default["endpointPublicAccess"]) == (True, True)
-    plan = p5_gpu_only()
-    private = plan.model_copy(
-        update={"provider": plan.provider.model_copy(update={"endpoint_access": "private"})}
+    assert (default["endpointPrivateAccess"], default["endpointPublicAccess"]) == (True, False)
+    assert "publicAccessCidrs" not in default
+    # CIDRs alone ask for public-and-private from them
+    asked = _with_provider(p5_gpu_only(), endpoint_public_cidrs=["203.0.113.7/32"])
+    config = one(render_detailed(asked), "aws:eks/cluster:Cluster").inputs["vpcConfig"]
+    assert (config["endpointPrivateAccess"], config["endpointPublicAccess"]) == (True, True)
+    assert config["publicAccessCidrs"] == ["203.0.113.7/32"]
+    # public only: the nodes reach the endpoint through the NAT, so its address is allowed too
+    public = _with_provider(
+        p5_gpu_only(), endpoint_access="public", endpoint_public_cidrs=["198.51.100.0/24"]
     )
-    config = one(render_detailed(private), "aws:eks/cluster:Cluster").inputs["vpcConfig"]
-    assert (config["endpointPrivateAccess"], config["endpointPublicAccess"]) == (True, False)
+    rendered = render_detailed(public)
+    config = one(rendered, "aws:eks/cluster:Cluster").inputs["vpcConfig"]
+    assert (config["endpointPrivateAccess"], config["endpointPublicAccess"]) == (False, True)
+    nat_ip = one(rendered, "aws:ec2/eip:Eip", "nat-ip").inputs
+    assert config["publicAccessCidrs"][0] == "198.51.100.0/24"
+    assert len(config["publicAccessCidrs"]) == 2 and config["publicAccessCidrs"][1].endswith("/32")
+    assert nat_ip["domain"] == "vpc"
 
 
 def test_kubeconfig_uses_the_engine_profile_and_region() -> None:
@@ -248,3 +264,156 @@ def test_eks_nodes_with_local_nvme_get_a_raid0_from_nodeadm() -> None:
     user_data = base64.b64decode(one(rendered, LT, "train-lt").inputs["userData"]).decode()
     assert "Content-Type: application/node.eks.aws" in user_data and "strategy: RAID0" in user_data
     assert "userData" not in one(rendered, LT, "aiinfra-system-lt").inputs
+
+
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+
+
+def test_vpc_flow_logs_are_off_by_default_and_write_only_to_their_group() -> None:
+    assert of_type(render_detailed(p5_gpu_only()), FLOW_LOG) == []
+    plan = _with_provider(p5_gpu_only(), flow_logs=True, flow_log_retention_days=14)
+    rendered = render_detailed(plan)
+    flow = one(rendered, FLOW_LOG).inputs
+    assert flow["trafficType"] == "ALL" and flow["logDestinationType"] == "cloud-watch-logs"
+    assert flow["vpcId"] == mock_id(one(rendered, "aws:ec2/vpc:Vpc").name)
+    group = one(rendered, "aws:cloudwatch/logGroup:LogGroup").inputs
+    assert group["retentionInDays"] == 14 and group["name"] == "/aiinfra/llm-p5/vpc-flow-logs"
+    role = one(rendered, ROLE, "flow-logs-role").inputs
+    assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "vpc-flow-logs.amazonaws.com"
+    }
+    policy = json.loads(one(rendered, "aws:iam/rolePolicy:RolePolicy", "flow-logs-deliver").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert "logs:PutLogEvents" in statement["Action"] and "logs:CreateLogGroup" not in statement["Action"]
+    assert all(r.startswith("arn:aws:mock") or "flow-logs" in r for r in statement["Resource"])
+    assert "*" not in statement["Resource"]
+
+
+DRA = "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation"
+
+
+def _linked(link: str, deployment: str = "PERSISTENT_2") -> ClusterPlan:
+    plan = aws_p5_eks()
+    storage = tuple(
+        s.model_copy(update={"data_repository": link, "deployment_type": deployment, "efa": False})
+        if s.type == "fsx-lustre"
+        else s
+        for s in plan.storage
+    )
+    return plan.model_copy(update={"storage": storage})
+
+
+def test_fsx_links_a_blueprint_bucket_with_a_data_repository_association() -> None:
+    assert of_type(render_detailed(aws_p5_eks()), DRA) == []
+    rendered = render_detailed(_linked("checkpoints"))
+    dra = one(rendered, DRA)
+    bucket = one(rendered, "aws:s3/bucket:Bucket", "checkpoints-bucket").inputs["bucket"]
+    assert dra.inputs["dataRepositoryPath"] == f"s3://{bucket}"
+    fs_name = one(rendered, "aws:fsx/lustreFileSystem:LustreFileSystem").name
+    assert dra.inputs["fileSystemId"] == mock_id(fs_name)
+    assert dra.inputs["fileSystemPath"] == "/" and dra.inputs["batchImportMetaDataOnCreate"] is True
+    events = ["NEW", "CHANGED", "DELETED"]
+    both = {"autoImportPolicy": {"events": events}, "autoExportPolicy": {"events": events}}
+    assert dra.inputs["s3"] == both
+    assert dra.protect  # the file system is retain: true, so is its link
+    fs = one(rendered, "aws:fsx/lustreFileSystem:LustreFileSystem").inputs
+    assert "importPath" not in fs and "exportPath" not in fs
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    algorithms = {
+        r.name.rsplit("-encryption", 1)[0].rsplit("-", 1)[-1]: r.inputs["rules"][0][
+            "applyServerSideEncryptionByDefault"
+        ]["sseAlgorithm"]
+        for r in of_type(rendered, sse)
+    }
+    assert algorithms == {"checkpoints": "AES256", "artifacts": "aws:kms"}  # the linked one is SSE-S3
+
+
+def test_fsx_scratch_1_links_s3_with_import_and_export_paths() -> None:
+    rendered = render_detailed(_linked("s3://datasets-bucket/imagenet", deployment="SCRATCH_1"))
+    assert of_type(rendered, DRA) == []
+    fs = one(rendered, "aws:fsx/lustreFileSystem:LustreFileSystem").inputs
+    assert fs["importPath"] == fs["exportPath"] == "s3://datasets-bucket/imagenet"
+
+
+def _user_data_parts(template: RenderedResource) -> dict[str, str]:
+    import base64
+    import email
+
+    message = email.message_from_string(base64.b64decode(template.inputs["userData"]).decode())
+    assert message.is_multipart()
+    return {part.get_content_type(): str(part.get_payload()) for part in message.get_payload()}  # type: ignore[union-attr]
+
+
+def test_eks_gpu_nodes_get_the_host_tuning_and_nccl_conf_from_user_data(tmp_path: Path) -> None:
+    """The tuning script is rendered from the plan and does what it says when run (paths moved to tmp)."""
+    import subprocess
+
+    from aiinfra_iac.blueprint.models import HostTuning, Tuning
+
+    plan = p5_gpu_only()
+    env = {"FI_EFA_USE_DEVICE_RDMA": "1", "NCCL_DEBUG_FILE": "/tmp/nccl.%h.$HOME 'x'.log"}  # quoting
+    train = plan.pool("train").model_copy(update={"nccl_env": env})
+    tuned = plan.model_copy(
+        update={
+            "pools": (train,),
+            "tuning": Tuning(host=HostTuning(hugepages_2m=4096, transparent_hugepages="never")),
+        }
+    )
+    rendered = render_detailed(tuned)
+    parts = _user_data_parts(one(rendered, LT, "train-lt"))
+    assert set(parts) == {"text/x-shellscript"}  # p5 in plans.py has no local NVMe: no RAID0 part
+    script = parts["text/x-shellscript"]
+    assert "userData" not in one(rendered, LT, "aiinfra-system-lt").inputs  # no GPU: nothing to tune
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("sysctl", "systemd-tmpfiles"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n')
+        stub.chmod(0o755)
+    (tmp_path / "etc/sysctl.d").mkdir(parents=True)
+    (tmp_path / "etc/tmpfiles.d").mkdir(parents=True)
+    moved = script.replace("/etc/", f"{tmp_path}/etc/")
+    done = subprocess.run(
+        ["bash", "-c", moved], env={"PATH": f"{bin_dir}:/usr/bin:/bin"}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "etc/sysctl.d/90-aiinfra-eks.conf").read_text() == (
+        "kernel.numa_balancing = 0\nvm.nr_hugepages = 4096\n"
+    )
+    assert (tmp_path / "etc/tmpfiles.d/90-aiinfra-thp.conf").read_text() == (
+        "w /sys/kernel/mm/transparent_hugepage/enabled - - - - never\n"
+    )
+    nccl = dict(line.split("=", 1) for line in (tmp_path / "etc/nccl.conf").read_text().splitlines())
+    assert nccl == env  # the pool's resolved NCCL env, one per line, nothing expanded
+    assert calls.read_text().splitlines() == [
+        f"sysctl --load={tmp_path}/etc/sysctl.d/90-aiinfra-eks.conf",
+        f"systemd-tmpfiles --create {tmp_path}/etc/tmpfiles.d/90-aiinfra-thp.conf",
+    ]
+
+
+def test_eks_nvme_and_tuning_share_one_mime_document() -> None:
+    plan = p5_gpu_only()
+    train = plan.pool("train").model_copy(update={"local_nvme_gib": 28610})
+    rendered = render_detailed(plan.model_copy(update={"pools": (train,)}))
+    parts = _user_data_parts(one(rendered, LT, "train-lt"))
+    assert set(parts) == {"application/node.eks.aws", "text/x-shellscript"}
+    assert "strategy: RAID0" in parts["application/node.eks.aws"]
+
+
+def test_an_eks_bastion_reaches_the_private_api_endpoint_on_443() -> None:
+    ssh = _with_provider(p5_gpu_only(), node_access="ssh", key_name="ops", bastion_cidr="203.0.113.0/24")
+    rendered = render_detailed(ssh)
+    api_in = one(rendered, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "bastion-eks-api-in")
+    ports = (api_in.inputs["fromPort"], api_in.inputs["toPort"], api_in.inputs["ipProtocol"])
+    assert ports == (443, 443, "tcp")
+    node_sg = one(rendered, "aws:ec2/securityGroup:SecurityGroup", "net-efa").name
+    assert api_in.inputs["securityGroupId"] == mock_id(node_sg)
+    egress = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+    api_out = one(rendered, egress, "bastion-eks-api-out").inputs
+    assert api_out["referencedSecurityGroupId"] == mock_id(node_sg)
+    slurm = render_detailed(
+        _with_provider(aws_p4d_slurm(), node_access="ssh", key_name="ops", bastion_cidr="203.0.113.0/24")
+    )
+    assert [r for r in slurm if r.name.endswith("eks-api-in")] == []

@@ -16,6 +16,7 @@ _PROVIDER_KEYS = {
     "keyName": ("aws",),
     "bastionCidr": ("aws",),
     "endpointAccess": ("aws",),
+    "endpointPublicCidrs": ("aws",),
     "kubeconfig": ("kubernetes",),
     "context": ("kubernetes",),
     "sshUser": ("onprem",),
@@ -36,6 +37,11 @@ def wrong_provider_keys(ctx: Context) -> Iterator[Finding]:
                 ("spec", "provider", key),
                 f"'{key}' applies to provider type {' or '.join(owners)}, not {kind}; remove it",
             )
+    if provider.flow_logs and kind != "aws":
+        yield Finding(
+            ("spec", "provider", "flowLogs"),
+            f"'flowLogs' applies to provider type aws, not {kind}; remove it",
+        )
     if provider.sandbox != "none" and kind != "local":
         yield Finding(
             ("spec", "provider", "sandbox"),
@@ -118,3 +124,24 @@ def ssh_access_needs_key_and_cidr(ctx: Context) -> Iterator[Finding]:
                 "to the bastion, e.g. 203.0.113.0/24); or drop nodeAccess to use SSM",
             )
             return
+
+
+@rule("AI124", "error", "public EKS endpoint without allowed CIDRs, or CIDRs for a private one")
+def endpoint_public_cidrs(ctx: Context) -> Iterator[Finding]:
+    """EKS opens a public endpoint to 0.0.0.0/0 unless told otherwise
+    (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html): say who may reach it."""
+    provider = ctx.blueprint.spec.provider
+    if provider.type != "aws":
+        return
+    mode, cidrs = provider.endpoint_access, provider.endpoint_public_cidrs
+    if mode in ("public", "public-and-private") and not cidrs:
+        yield Finding(
+            ("spec", "provider", "endpointAccess"),
+            f"endpointAccess {mode} needs endpointPublicCidrs: the addresses that may reach the API, e.g. "
+            "[203.0.113.7/32] (0.0.0.0/0 only if the world may try); or drop it for a private endpoint",
+        )
+    elif mode == "private" and cidrs:
+        yield Finding(
+            ("spec", "provider", "endpointPublicCidrs"),
+            "endpointPublicCidrs is for a public endpoint, but endpointAccess is private; remove one of them",
+        )

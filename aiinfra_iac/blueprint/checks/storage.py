@@ -28,6 +28,7 @@ _TYPE_KEYS = {
     "deploymentType": ("deployment_type", "fsx-lustre"),
     "throughputPerTiB": ("throughput_per_ti_b", "fsx-lustre"),
     "bucket": ("bucket", "s3"),
+    "dataRepository": ("data_repository", "fsx-lustre"),
     "server": ("server", "nfs"),
     "export": ("export", "nfs"),
     "devices": ("devices", "local-nvme"),
@@ -160,3 +161,19 @@ def local_nvme_exists(ctx: Context) -> Iterator[Finding]:
                     f"pool '{pool.name}' ({instance.name}) has no instance-store NVMe; "
                     f"list only other storage in its 'storage' or pick an instance type with NVMe",
                 )
+
+
+@rule("AI157", "error", "FSx data repository names no s3 storage entry")
+def data_repository_names_a_bucket(ctx: Context) -> Iterator[Finding]:
+    """``dataRepository`` is an ``s3://`` URI or the name of an s3 entry of this blueprint."""
+    buckets = {item.name for _, item in _storage(ctx) if item.type == "s3"}
+    for index, item in _storage(ctx):
+        link = item.data_repository
+        if item.type != "fsx-lustre" or link is None or link.startswith("s3://") or link in buckets:
+            continue
+        known = ", ".join(sorted(buckets)) or "none"
+        yield Finding(
+            _loc(index, "dataRepository"),
+            f"'{link}' is not an s3 storage entry of this blueprint (s3 entries: {known}); "
+            "name one or write s3://bucket/prefix",
+        )

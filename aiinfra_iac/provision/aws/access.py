@@ -21,6 +21,10 @@ class BastionArgs:
     instance_profile_name: pulumi.Input[str]
     key_name: str
     allowed_cidr: str
+    eks_api: bool = False
+    """Also allow HTTPS from the bastion to the EKS API endpoint's interfaces (which carry the node
+    security group), so kubectl and ``up`` can run there against a private endpoint
+    (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -70,6 +74,27 @@ class Bastion(pulumi.ComponentResource):
             description="SSH from the bastion",
             opts=child,
         )
+        if args.eks_api:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-eks-api-out",
+                security_group_id=self.security_group.id,
+                referenced_security_group_id=args.node_security_group_id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="EKS API (private endpoint) from the bastion",
+                opts=child,
+            )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-eks-api-in",
+                security_group_id=args.node_security_group_id,
+                referenced_security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="EKS API (private endpoint) from the bastion",
+                opts=child,
+            )
         self.instance = aws.ec2.Instance(
             f"{name}-host",
             instance_type=BASTION_TYPE,

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import pulumi
 
 from aiinfra_iac.errors import ProvisionError
+from aiinfra_iac.plan.eks_endpoint import endpoint_access
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.aws.access import Bastion, BastionArgs
 from aiinfra_iac.provision.aws.eks import EksControlPlane, EksControlPlaneArgs
 from aiinfra_iac.provision.aws.eks_addons import EksManagedAddons, EksManagedAddonsArgs
+from aiinfra_iac.provision.aws.flow_logs import VpcFlowLogs, VpcFlowLogsArgs
 from aiinfra_iac.provision.aws.iam import EKS_NODE_POLICIES, SSM_CORE, NodeIdentity, NodeIdentityArgs
 from aiinfra_iac.provision.aws.network import ClusterNetwork, ClusterNetworkArgs
 from aiinfra_iac.provision.aws.node_access import access_method
@@ -58,38 +60,56 @@ class AwsCluster(pulumi.ComponentResource):
             opts=child,
         )
         subnet_id = self.network.node_subnet.id
+        self.flow_logs: VpcFlowLogs | None = None
+        if provider.flow_logs:
+            self.flow_logs = VpcFlowLogs(
+                f"{name}-flow-logs",
+                VpcFlowLogsArgs(
+                    vpc_id=self.network.vpc.id,
+                    log_group_name=f"/aiinfra/{plan.name}/vpc-flow-logs",
+                    retention_days=provider.flow_log_retention_days,
+                    tags=tags,
+                ),
+                opts=child,
+            )
         security_group_id = self.network.efa_security_group.id
 
         buckets: list[BucketStorage] = []
         self.storage: dict[str, pulumi.ComponentResource] = {}
         self.lustre_endpoints: dict[str, dict[str, pulumi.Output[str]]] = {}
         """fsx-lustre name -> {dnsName, mountName}: what the configure stage mounts."""
-        for storage in cloud_storage(plan):
-            if storage.type == "fsx-lustre":
-                lustre = LustreStorage(
-                    f"{name}-{storage.name}",
-                    LustreStorageArgs(
-                        storage=storage, subnet_id=subnet_id, security_group_id=security_group_id, tags=tags
-                    ),
-                    opts=child,
-                )
-                self.storage[storage.name] = lustre
-                self.lustre_endpoints[storage.name] = {
-                    "dnsName": lustre.file_system.dns_name,
-                    "mountName": lustre.file_system.mount_name,
-                }
-            else:
-                bucket = BucketStorage(
-                    f"{name}-{storage.name}",
-                    BucketStorageArgs(
-                        storage=storage,
-                        bucket_name=storage.bucket or f"{plan.name}-{storage.name}",
-                        tags=tags,
-                    ),
-                    opts=child,
-                )
-                buckets.append(bucket)
-                self.storage[storage.name] = bucket
+        stored = cloud_storage(plan)
+        linked = {s.data_repository for s in stored if s.type == "fsx-lustre" and s.data_repository}
+        for storage in (s for s in stored if s.type != "fsx-lustre"):  # buckets first: FSx links them
+            bucket = BucketStorage(
+                f"{name}-{storage.name}",
+                BucketStorageArgs(
+                    storage=storage,
+                    bucket_name=storage.bucket or f"{plan.name}-{storage.name}",
+                    linked_to_fsx=storage.name in linked,
+                    tags=tags,
+                ),
+                opts=child,
+            )
+            buckets.append(bucket)
+            self.storage[storage.name] = bucket
+        for storage in (s for s in stored if s.type == "fsx-lustre"):
+            lustre = LustreStorage(
+                f"{name}-{storage.name}",
+                LustreStorageArgs(
+                    storage=storage,
+                    subnet_id=subnet_id,
+                    security_group_id=security_group_id,
+                    data_repository=self._data_repository(storage.data_repository),
+                    tags=tags,
+                ),
+                opts=child,
+            )
+            self.storage[storage.name] = lustre
+            self.lustre_endpoints[storage.name] = {
+                "dnsName": lustre.file_system.dns_name,
+                "mountName": lustre.file_system.mount_name,
+            }
 
         policies = [SSM_CORE, *(EKS_NODE_POLICIES if on_eks else ())]
         self.identity = NodeIdentity(
@@ -115,7 +135,8 @@ class AwsCluster(pulumi.ComponentResource):
                     subnet_ids=[subnet_id, self.network.control_plane_subnet.id],
                     security_group_id=security_group_id,
                     profile=provider.profile,
-                    endpoint_access=provider.endpoint_access or "public-and-private",
+                    endpoint_access=endpoint_access(provider),
+                    nat_public_ip=self.network.nat_ip.public_ip,
                     tags=tags,
                 ),
                 opts=child,
@@ -137,6 +158,7 @@ class AwsCluster(pulumi.ComponentResource):
                     instance_profile_name=self.identity.instance_profile.name,
                     key_name=provider.key_name,
                     allowed_cidr=provider.bastion_cidr,
+                    eks_api=on_eks,
                     tags=tags,
                 ),
                 opts=child,
@@ -161,6 +183,7 @@ class AwsCluster(pulumi.ComponentResource):
                         eks_cluster_name=self.control_plane.cluster.name if self.control_plane else None,
                         eks_release_version=release[0] if pool.gpu else release[1],
                         key_name=provider.key_name if method == "ssh" else None,
+                        host_tuning=plan.tuning.host,
                         tags=tags,
                     ),
                     opts=child,
@@ -207,3 +230,13 @@ class AwsCluster(pulumi.ComponentResource):
             kubeconfig: pulumi.Output[str] = self.control_plane.kubeconfig
             outputs["kubeconfig"] = kubeconfig.apply(pulumi.Output.secret)
         self.register_outputs(outputs)
+
+    def _data_repository(self, link: str | None) -> pulumi.Input[str] | None:
+        """``dataRepository`` as an S3 URI: an s3 entry of this blueprint becomes its bucket's URI (so
+        FSx waits for the bucket), an ``s3://`` URI stays as written."""
+        if link is None or link.startswith("s3://"):
+            return link
+        found = self.storage.get(link)
+        if not isinstance(found, BucketStorage):
+            raise ProvisionError(f"dataRepository '{link}' names no s3 storage entry (check AI157)")
+        return found.bucket.bucket.apply(lambda bucket: f"s3://{bucket}")

@@ -10,15 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from aiinfra_iac.plan.eks_endpoint import EndpointAccess
 from aiinfra_iac.provision.aws.iam import EKS_CLUSTER_POLICY, ServiceRole, ServiceRoleArgs
-
-ENDPOINT_ACCESS = {
-    "private": (True, False),
-    "public": (False, True),
-    "public-and-private": (True, True),
-}
-"""endpointAccess -> (endpoint_private_access, endpoint_public_access)
-(https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
 
 
 def kubeconfig(
@@ -58,6 +51,19 @@ def kubeconfig(
     )
 
 
+def public_cidrs(
+    access: EndpointAccess, nat_public_ip: pulumi.Input[str] | None
+) -> list[pulumi.Input[str]] | None:
+    """``public_access_cidrs`` of a public endpoint: the blueprint's CIDRs, plus the NAT gateway's address
+    when the endpoint is public only (nodes in the private subnet then reach it through the NAT)."""
+    if not access.public:
+        return None
+    cidrs: list[pulumi.Input[str]] = list(access.public_cidrs)
+    if not access.private and nat_public_ip is not None:
+        cidrs.append(pulumi.Output.from_input(nat_public_ip).apply(lambda ip: f"{ip}/32"))
+    return cidrs
+
+
 @dataclass(frozen=True)
 class EksControlPlaneArgs:
     cluster_name: str
@@ -66,7 +72,11 @@ class EksControlPlaneArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     profile: str | None = None
-    endpoint_access: str = "public-and-private"
+    endpoint_access: EndpointAccess = field(default_factory=lambda: EndpointAccess("private", ()))
+    """Private by default (:mod:`aiinfra_iac.plan.eks_endpoint`)."""
+    nat_public_ip: pulumi.Input[str] | None = None
+    """The NAT gateway's address: added to a public-only endpoint's CIDRs so the nodes can join
+    (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -90,12 +100,13 @@ class EksControlPlane(pulumi.ComponentResource):
             name=args.cluster_name,
             version=args.version,
             role_arn=role.role.arn,
-            vpc_config={
-                "subnet_ids": list(args.subnet_ids),
-                "security_group_ids": [args.security_group_id],
-                "endpoint_private_access": ENDPOINT_ACCESS[args.endpoint_access][0],
-                "endpoint_public_access": ENDPOINT_ACCESS[args.endpoint_access][1],
-            },
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=list(args.subnet_ids),
+                security_group_ids=[args.security_group_id],
+                endpoint_private_access=args.endpoint_access.private,
+                endpoint_public_access=args.endpoint_access.public,
+                public_access_cidrs=public_cidrs(args.endpoint_access, args.nat_public_ip),
+            ),
             access_config={
                 "authentication_mode": "API_AND_CONFIG_MAP",
                 "bootstrap_cluster_creator_admin_permissions": True,

@@ -19,18 +19,21 @@ Pure functions (no resources) so the rules are easy to read and to test:
 * instance metadata: IMDSv2 only, hop limit 1, so containers on the pod network cannot reach
   the node role's credentials; the CSI drivers get theirs from EKS Pod Identity
   (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html);
+* EKS node groups: user data with nodeadm's RAID0 of local NVMe and the node tuning script
+  (:mod:`aiinfra_iac.provision.aws.node_tuning`);
 * an explicit root volume: gp3, encrypted, ``rootVolumeGiB`` (default 200 GiB: container images
   of training stacks run to tens of GiB).
 """
 
 from __future__ import annotations
 
-import base64
 from typing import Any, Literal
 
 import pulumi
 
+from aiinfra_iac.blueprint.models import HostTuning
 from aiinfra_iac.plan.model import PoolPlan
+from aiinfra_iac.provision.aws.node_tuning import eks_user_data
 
 LaunchMode = Literal["eks-node-group", "autoscaling-group", "instances"]
 
@@ -84,33 +87,6 @@ def image_id(pool: PoolPlan, mode: LaunchMode) -> str | None:
     if mode == "eks-node-group":
         return None
     return "resolve:ssm:" + (DLAMI_GPU_SSM if pool.gpu else UBUNTU_SSM)
-
-
-NODEADM_RAID0 = """MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="AIINFRA"
-
---AIINFRA
-Content-Type: application/node.eks.aws
-
-apiVersion: node.eks.aws/v1alpha1
-kind: NodeConfig
-spec:
-  instance:
-    localStorage:
-      strategy: RAID0
-
---AIINFRA--
-"""
-"""AL2023 EKS nodes: nodeadm assembles the instance-store NVMe disks into one RAID0 array and puts the
-kubelet and containerd state on it (https://awslabs.github.io/amazon-eks-ami/nodeadm/doc/api/);
-EKS merges this MIME part with its own user data for managed node groups."""
-
-
-def eks_user_data(pool: PoolPlan, mode: LaunchMode) -> str | None:
-    """Base64 user data of an EKS node with local NVMe (RAID0 via nodeadm); None otherwise."""
-    if mode != "eks-node-group" or pool.local_nvme_gib <= 0 or pool.image_id:
-        return None
-    return base64.b64encode(NODEADM_RAID0.encode()).decode()
 
 
 def network_interfaces(
@@ -176,6 +152,7 @@ def launch_template_args(
     instance_profile_arn: pulumi.Input[str] | None,
     tags: dict[str, str],
     key_name: str | None = None,
+    host: HostTuning | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments of ``aws.ec2.LaunchTemplate`` for ``pool``."""
     args: dict[str, Any] = {
@@ -200,7 +177,7 @@ def launch_template_args(
         args["block_device_mappings"] = volumes
     if key_name:
         args["key_name"] = key_name
-    user_data = eks_user_data(pool, mode)
+    user_data = eks_user_data(pool, host or HostTuning()) if mode == "eks-node-group" else None
     if user_data:
         args["user_data"] = user_data
     if instance_profile_arn is not None:

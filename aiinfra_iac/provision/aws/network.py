@@ -108,6 +108,7 @@ class ClusterNetwork(pulumi.ComponentResource):
             f"{name}-nodes-rta", subnet_id=self.node_subnet.id, route_table_id=private_routes.id, opts=child
         )
         self.public_subnet = public_subnet
+        self.nat_ip = nat_ip
         self.s3_endpoint: aws.ec2.VpcEndpoint | None = None
         if args.region:
             self.s3_endpoint = aws.ec2.VpcEndpoint(

@@ -8,7 +8,6 @@ addresses the scheduler configuration needs to know).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra_iac.blueprint.models import HostTuning
+from aiinfra_iac.plan.capacity_schedule import block_schedule, initial_size
 from aiinfra_iac.plan.model import PoolPlan
 from aiinfra_iac.provision.aws.launch import (
     LaunchMode,
@@ -41,34 +42,6 @@ def host_addresses(
     found = [ip for ip in (ips or []) if ip]
     ordered = found if keep_order else sorted(found, key=lambda ip: tuple(int(x) for x in ip.split(".")))
     return dict(zip(hosts, ordered, strict=False))
-
-
-SCALE_IN_BEFORE_END = dt.timedelta(hours=1)
-"""EC2 starts terminating a capacity block's instances 30 minutes before its end time
-(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-using.html); scaling in an hour
-before the end leaves the pods half an hour to drain first."""
-
-
-def block_schedule(pool: PoolPlan) -> list[dict[str, Any]]:
-    """Scheduled actions of a capacity-block pool: up to ``count`` at the block's start, to 0 before its
-    end (https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html). Empty without
-    ``capacity.start``/``end`` (``aiinfra preflight`` prints them); the group then stays at 0."""
-    capacity = pool.capacity
-    if capacity.type != "capacity-block" or capacity.start is None or capacity.end is None:
-        return []
-
-    def stamp(value: dt.datetime) -> str:
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    return [
-        {"action": "block-start", "start_time": stamp(capacity.start), "size": pool.count},
-        {"action": "block-end", "start_time": stamp(capacity.end - SCALE_IN_BEFORE_END), "size": 0},
-    ]
-
-
-def initial_size(pool: PoolPlan) -> int:
-    """Capacity-block pools start at 0: EKS and Auto Scaling cannot launch before the block is active."""
-    return 0 if pool.capacity.type == "capacity-block" else pool.count
 
 
 def _first_asg_name(resources: Any) -> str:
@@ -101,6 +74,8 @@ class NodePoolArgs:
     eks_cluster_name: pulumi.Input[str] | None = None
     eks_release_version: pulumi.Input[str] | None = None
     """Pinned EKS AMI release of the node group (from the pins table); None: EKS's latest."""
+    host_tuning: HostTuning | None = None
+    """``tuning.host``: rendered into EKS nodes' user data (sysctls, hugepages, THP)."""
     key_name: str | None = None
     """EC2 key pair for SSH access (provider nodeAccess: ssh); None with SSM."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -132,6 +107,7 @@ class NodePool(pulumi.ComponentResource):
                 instance_profile_arn=args.instance_profile_arn if args.mode != "eks-node-group" else None,
                 tags=tags,
                 key_name=args.key_name,
+                host=args.host_tuning,
             ),
             opts=child,
         )

@@ -20,6 +20,34 @@ LUSTRE_VERSION = "2.15"
 DEFAULT_LUSTRE_GIB = 1200
 """Smallest FSx for Lustre file system (https://docs.aws.amazon.com/fsx/latest/LustreGuide/managing-storage-capacity.html)."""
 DEFAULT_THROUGHPUT_PER_TIB = {"PERSISTENT_1": 200, "PERSISTENT_2": 250}
+S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
+"""Automatic import and export of every kind of change
+(https://docs.aws.amazon.com/fsx/latest/APIReference/API_S3DataRepositoryConfiguration.html)."""
+
+
+def uses_association(storage: Storage) -> bool:
+    """Data repository associations link S3 on every Lustre 2.12/2.15 file system except SCRATCH_1
+    (https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateDataRepositoryAssociation.html);
+    SCRATCH_1 takes the older ImportPath/ExportPath of the file system itself
+    (https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemLustreConfiguration.html)."""
+    return (storage.deployment_type or "PERSISTENT_2") != "SCRATCH_1"
+
+
+def legacy_repository_args(repository: pulumi.Input[str]) -> dict[str, Any]:
+    """SCRATCH_1: import from the repository at creation; ``aiinfra`` exports back to the same path."""
+    return {"import_path": repository, "export_path": repository}
+
+
+def association_args(repository: pulumi.Input[str]) -> dict[str, Any]:
+    """A DRA of the whole file system (``/``) to the repository: metadata loaded at creation, every
+    change imported and exported (https://docs.aws.amazon.com/fsx/latest/LustreGuide/create-dra-linked-data-repo.html)."""
+    return {
+        "data_repository_path": repository,
+        "file_system_path": "/",
+        "batch_import_meta_data_on_create": True,
+        "delete_data_in_filesystem": False,
+        "s3": {"auto_import_policy": {"events": S3_EVENTS}, "auto_export_policy": {"events": S3_EVENTS}},
+    }
 
 
 def retain_options(storage: Storage, parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -52,6 +80,8 @@ class LustreStorageArgs:
     storage: Storage
     subnet_id: pulumi.Input[str]
     security_group_id: pulumi.Input[str]
+    data_repository: pulumi.Input[str] | None = None
+    """``s3://bucket[/prefix]`` linked to the file system (``dataRepository``), resolved by the cluster."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -63,6 +93,8 @@ class LustreStorage(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE, name, None, opts)
         storage = args.storage
+        repository = args.data_repository
+        legacy = repository is not None and not uses_association(storage)
         self.file_system = aws.fsx.LustreFileSystem(
             f"{name}-fs",
             subnet_ids=args.subnet_id,  # one subnet: FSx for Lustre lives in a single AZ
@@ -70,7 +102,17 @@ class LustreStorage(pulumi.ComponentResource):
             tags={**args.tags, "Name": name, "aiinfra:storage": storage.name},
             opts=retain_options(storage, self),
             **lustre_args(storage),
+            **(legacy_repository_args(repository) if legacy and repository is not None else {}),
         )
+        self.association: aws.fsx.DataRepositoryAssociation | None = None
+        if repository is not None and not legacy:
+            self.association = aws.fsx.DataRepositoryAssociation(
+                f"{name}-dra",
+                file_system_id=self.file_system.id,
+                tags={**args.tags, "aiinfra:storage": storage.name},
+                opts=retain_options(storage, self),
+                **association_args(repository),
+            )
         self.register_outputs(
             {
                 "fileSystemId": self.file_system.id,
@@ -85,11 +127,17 @@ class LustreStorage(pulumi.ComponentResource):
 class BucketStorageArgs:
     storage: Storage
     bucket_name: str
+    linked_to_fsx: bool = False
+    """An fsx-lustre entry links it (``dataRepository``): SSE-S3 instead of SSE-KMS. FSx for Lustre
+    reads and writes SSE-S3 buckets as they are; SSE-KMS needs a customer managed key whose policy lets
+    FSx's service-linked role use it
+    (https://docs.aws.amazon.com/fsx/latest/LustreGuide/s3-server-side-encryption-support.html)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class BucketStorage(pulumi.ComponentResource):
-    """A private bucket: versioning, SSE-KMS with bucket keys, all public access blocked."""
+    """A private bucket: versioning, SSE-KMS with bucket keys (SSE-S3 when FSx links it), all public
+    access blocked."""
 
     TYPE = "aiinfra:aws:BucketStorage"
 
@@ -118,8 +166,10 @@ class BucketStorage(pulumi.ComponentResource):
             bucket=self.bucket.id,
             rules=[
                 {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
-                    "bucket_key_enabled": True,
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "AES256" if args.linked_to_fsx else "aws:kms"
+                    },
+                    "bucket_key_enabled": not args.linked_to_fsx,
                 }
             ],
             opts=keep,

@@ -1,11 +1,6 @@
-"""The EKS system node group and the pinned EKS AMI release.
-
-GPU pools carry ``nvidia.com/gpu:NoSchedule`` so only GPU jobs land there; CoreDNS, the
-operators' controllers, Kueue, Prometheus and Loki then need nodes without that taint. Where
-every blueprint pool is tainted, a small untainted group (``kubernetes.systemNodes`` x
-``systemInstanceType``) runs them, as the EKS and HyperPod reference architectures do
-(https://docs.aws.amazon.com/eks/latest/best-practices/aiml-compute.html). Check AI163 rejects
-``systemNodes: 0`` with every pool tainted.
+"""The pinned EKS AMI release of the node groups; the system node group itself is a plan pool
+(:mod:`aiinfra_iac.plan.system_pool`), so ``aiinfra plan`` prices it like the others.
+Check AI163 rejects ``systemNodes: 0`` with every pool tainted.
 """
 
 from __future__ import annotations
@@ -13,42 +8,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra_iac.blueprint.models import Capacity
 from aiinfra_iac.catalog.aws_pins import load_aws_pins
-from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
+from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.plan.system_pool import SYSTEM_POOL, system_pool
 from aiinfra_iac.provision.kubernetes.values import kubernetes_settings
 
-SYSTEM_POOL = "aiinfra-system"
-
-
-def system_pool(plan: ClusterPlan) -> PoolPlan | None:
-    """The untainted system node group, or None (an untainted pool exists, or systemNodes is 0)."""
-    settings = kubernetes_settings(plan)
-    if settings.system_nodes == 0 or any(not pool.taints for pool in plan.pools):
-        return None
-    count = settings.system_nodes
-    return PoolPlan(
-        name=SYSTEM_POOL,
-        role="compute",
-        count=count,
-        hosts=tuple(f"{SYSTEM_POOL}-{i}" for i in range(count)),
-        instance_type=settings.system_instance_type,
-        image_id=None,
-        gpu=None,
-        vcpus=None,
-        memory_gib=None,
-        numa_nodes=1,
-        gpu_numa=(),
-        capacity=Capacity(),
-        fabric=None,
-        rails=(),
-        dpu=None,
-        storage=(),
-        nccl_env={},
-        labels={"aiinfra.dev/role": "system"},
-        taints=(),
-        hourly_usd_per_node=None,
-    )
+__all__ = ["SYSTEM_POOL", "eks_release_version", "system_pool"]
 
 
 def eks_release_version(plan: ClusterPlan, *, gpu: bool) -> pulumi.Output[str]:
