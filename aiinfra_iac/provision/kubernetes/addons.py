@@ -17,6 +17,7 @@ from aiinfra_iac.observability.rules import render_dcgm_counters
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.common import cluster_labels
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.alerts import PROMETHEUS_RULE_API, prometheus_rules
 from aiinfra_iac.provision.kubernetes.queues import kueue_objects
 from aiinfra_iac.provision.kubernetes.values import (
     DCGM_METRICS_CONFIGMAP,
@@ -80,6 +81,7 @@ class ClusterAddons(pulumi.ComponentResource):
             previous = [created]
         self.queues = self._kueue_objects(name, plan, labels)
         self.dashboards = self._dashboards(name, plan, labels)
+        self.alert_rules = self._alert_rules(name, plan, labels)
         self.nic_cluster_policy: k8s.apiextensions.CustomResource | None = None
         if needs_network_operator(plan):
             # The Network Operator's CRD comes with its chart: create the policy after the release.
@@ -141,6 +143,27 @@ class ClusterAddons(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
             )
             for path in dashboard_files()
+        ]
+
+    def _alert_rules(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
+        """The role's alert rules as PrometheusRule objects; the CRD comes with kube-prometheus-stack."""
+        stack = self.releases.get(charts.KUBE_PROMETHEUS_STACK.release)
+        if stack is None:
+            return []
+        return [
+            k8s.apiextensions.CustomResource(
+                f"{name}-{rule}",
+                api_version=PROMETHEUS_RULE_API,
+                kind="PrometheusRule",
+                metadata={
+                    "name": rule,
+                    "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                    "labels": labels,
+                },
+                spec={"groups": groups},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+            )
+            for rule, groups in prometheus_rules(plan).items()
         ]
 
     def _kueue_objects(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:

@@ -15,6 +15,7 @@ from aiinfra_iac.blueprint.models import KubernetesScheduler
 from aiinfra_iac.plan.kubernetes import RDMA_SHARED_PLUGIN_VERSION, RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.alerts import ksm_values, relabel_to_node
 from aiinfra_iac.provision.kubernetes.charts import ChartPin
 
 RDMA_FABRICS = ("infiniband", "roce")
@@ -64,7 +65,13 @@ def gpu_operator_values(plan: ClusterPlan, *, on_eks: bool) -> dict[str, Any]:
         "toolkit": {"enabled": not on_eks},
         "dcgmExporter": {
             "enabled": exporter,
-            "serviceMonitor": {"enabled": exporter and plan.observability.metrics == "prometheus"},
+            "serviceMonitor": {
+                "enabled": exporter and plan.observability.metrics == "prometheus",
+                # the alert rules join GPU series to their pool on Hostname = node name (alerts.py);
+                # ClusterPolicy dcgmExporter.serviceMonitor.relabelings:
+                # https://github.com/NVIDIA/gpu-operator/blob/main/deployments/gpu-operator/values.yaml
+                "relabelings": relabel_to_node("Hostname"),
+            },
             **(dcgm_exporter_config() if exporter else {}),
         },
         "nfd": {"enabled": True},
@@ -235,8 +242,15 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     if obs.alerts and plan.teams:
         alertmanager["config"] = alertmanager_config(plan)
     return {
-        # node-exporter runs on every node, tainted GPU pools included
-        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+        # node-exporter runs on every node, tainted GPU pools included; its series carry the node name
+        # as instance, which the alert rules join on (alerts.py). Subchart value
+        # prometheus.monitor.relabelings:
+        # https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/values.yaml
+        "prometheus-node-exporter": {
+            "tolerations": [{"operator": "Exists"}],
+            "prometheus": {"monitor": {"relabelings": relabel_to_node("instance")}},
+        },
+        "kube-state-metrics": ksm_values(),
         "grafana": {
             "enabled": obs.dashboards == "grafana",
             "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
@@ -247,6 +261,8 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
                 # pick up ServiceMonitors of every release (dcgm-exporter, kueue), not only this chart's
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
+                # and aiinfra's PrometheusRule objects, which do not carry the chart's release label
+                "ruleSelectorNilUsesHelmValues": False,
                 "retention": "15d",
             }
         },
@@ -356,7 +372,10 @@ def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
         out.append(Release(charts.ALLOY, alloy_values()))
     if plan.observability.gpu_exporter == "dcgm" and not settings.gpu_operator:
         monitor = plan.observability.metrics == "prometheus"
-        out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": {"enabled": monitor}}))
+        # chart value serviceMonitor.relabelings:
+        # https://github.com/NVIDIA/dcgm-exporter/blob/main/deployment/values.yaml
+        monitor_values = {"enabled": monitor, "relabelings": relabel_to_node("Hostname")}
+        out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": monitor_values}))
     if plan.platform.ray:
         out.append(Release(charts.KUBERAY, {}))
     if plan.platform.training_operator == "kubeflow-trainer":
