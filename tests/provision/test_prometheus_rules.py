@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
+from aiinfra_iac.blueprint.models import TeamQuota
 from aiinfra_iac.observability.rules import alert_names, render_alert_rules
 from aiinfra_iac.plan import plan_from_file
-from aiinfra_iac.plan.model import ClusterPlan
+from aiinfra_iac.plan.model import ClusterPlan, TeamPlan
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.kubernetes.alerts import pool_rule_vars, prometheus_rules
+from aiinfra_iac.provision.kubernetes.queues import kueue_objects
 from aiinfra_iac.provision.kubernetes.values import releases_for
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 
@@ -72,15 +74,20 @@ def test_no_rules_without_alerts() -> None:
     assert not of_type(render_detailed(quiet), RULE)
 
 
+def k8s_team() -> tuple[TeamPlan, ...]:
+    quota = TeamQuota(pool="gpu", gpus=8)
+    return (TeamPlan(name="a", namespace="a", cohort="c", priority=100, quotas=(quota,)),)
+
+
 def _rule_file(plan: ClusterPlan) -> dict[str, Any]:
     return {"groups": [g for groups in prometheus_rules(plan).values() for g in groups]}
 
 
-def _unit_test(fault_pool: str) -> dict[str, Any]:
-    """n1 (pool ``gpu``, 95 C, port down) and n2 (pool ``fault_pool``, same faults): only gpu pool rules."""
+def _unit_test(label: str, value: str, other_value: str) -> dict[str, Any]:
+    """n1 (the gpu pool's label value, 95 C, port down) and n2 (``other_value``, same faults)."""
     series = [
-        ('kube_node_labels{node="n1",label_aiinfra_dev_pool="gpu",job="kube-state-metrics"}', "1x20"),
-        (f'kube_node_labels{{node="n2",label_aiinfra_dev_pool="{fault_pool}"}}', "1x20"),
+        (f'kube_node_labels{{node="n1",{label}="{value}",job="kube-state-metrics"}}', "1x20"),
+        (f'kube_node_labels{{node="n2",{label}="{other_value}"}}', "1x20"),
         ('DCGM_FI_DEV_GPU_TEMP{gpu="0",Hostname="n1",exported_Hostname="dcgm-pod-a"}', "95x20"),
         ('DCGM_FI_DEV_GPU_TEMP{gpu="0",Hostname="n2",exported_Hostname="dcgm-pod-b"}', "95x20"),
         ('node_infiniband_state_id{device="mlx5_0",port="1",instance="n1"}', "1x20"),
@@ -123,23 +130,59 @@ def _unit_test(fault_pool: str) -> dict[str, Any]:
     }
 
 
+GPU_PRODUCT = {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
+
+
+def _labelled(plan: ClusterPlan, labels: dict[str, str]) -> ClusterPlan:
+    return plan.model_copy(
+        update={"pools": tuple(p.model_copy(update={"labels": labels}) for p in plan.pools)}
+    )
+
+
 @needs_promtool
-@pytest.mark.parametrize("other_pool", ["cpu", "gpu"], ids=["other-pool-silent", "same-pool-fires"])
-def test_kubernetes_rules_fire_through_the_node_pool_label(tmp_path: Path, other_pool: str) -> None:
+@pytest.mark.parametrize(
+    ("labels", "series_label", "value", "other", "fires_on_n2"),
+    [
+        ({}, "label_aiinfra_dev_pool", "gpu", "cpu", False),
+        ({}, "label_aiinfra_dev_pool", "gpu", "gpu", True),
+        (GPU_PRODUCT, "label_nvidia_com_gpu_product", "NVIDIA-H100-80GB-HBM3", "NVIDIA-A10G", False),
+    ],
+    ids=["pool-label-other-pool-silent", "pool-label-same-pool-fires", "existing-cluster-product-label"],
+)
+def test_kubernetes_rules_fire_through_the_pool_node_labels(
+    tmp_path: Path, labels: dict[str, str], series_label: str, value: str, other: str, fires_on_n2: bool
+) -> None:
     """promtool: the recorded aiinfra_node_info scopes the alerts; a node of another pool stays silent.
 
-    With ``other_pool == "gpu"`` n2 fires too, so the single expected alert is wrong and promtool
-    must fail: the test can tell the scope works from a rule that matches everything.
+    Where n2 is in the pool too, it fires as well, so the single expected alert is wrong and promtool
+    must fail: the scope, not a rule that matches everything, keeps n2 out.
     """
-    (tmp_path / "rules.yml").write_text(yaml.safe_dump(_rule_file(k8s_ib())))
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(_unit_test(other_pool)))
+    plan = _labelled(k8s_ib(), labels)
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(_rule_file(plan)))
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(_unit_test(series_label, value, other)))
     proc = subprocess.run(
         [str(PROMTOOL), "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
-    if other_pool == "cpu":
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    else:
+    if fires_on_n2:
         assert proc.returncode != 0 and "n2" in proc.stdout + proc.stderr
+    else:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_existing_cluster_pools_are_picked_by_their_blueprint_labels() -> None:
+    """The Kueue flavor and the kube-state-metrics allow-list use the labels the nodes already carry."""
+    plan = _labelled(k8s_ib(), GPU_PRODUCT).model_copy(update={"teams": k8s_team()})
+    flavor = next(o for o in kueue_objects(plan) if o.kind == "ResourceFlavor")
+    assert flavor.spec["nodeLabels"] == GPU_PRODUCT
+    values = next(r for r in releases_for(plan, on_eks=False) if r.pin == charts.KUBE_PROMETHEUS_STACK).values
+    assert values["kube-state-metrics"]["metricLabelsAllowlist"] == ["nodes=[nvidia.com/gpu.product]"]
+    # a pool without labels on an existing cluster falls back to aiinfra.dev/pool (the operator labels it)
+    bare = next(
+        o
+        for o in kueue_objects(k8s_ib().model_copy(update={"teams": k8s_team()}))
+        if o.kind == "ResourceFlavor"
+    )
+    assert bare.spec["nodeLabels"] == {"aiinfra.dev/pool": "gpu"}
 
 
 @needs_promtool

@@ -8,10 +8,11 @@ variables the configure stage gives the role on Slurm and sandbox nodes, then wr
 
 The rules scope every alert to its pool by joining on ``aiinfra_node_info{cluster,pool}``. On
 Slurm nodes the node exporter's textfile collector writes that series; on Kubernetes no node
-carries the file, so a recording rule builds it from the node's ``aiinfra.dev/pool`` label:
+carries the file, so recording rules build it from the labels that pick each pool's nodes (the
+Kueue flavor's: ``aiinfra.dev/pool`` on EKS, the pool's blueprint labels on an existing cluster):
 
-* kube-state-metrics exports the label as ``kube_node_labels{node, label_aiinfra_dev_pool}`` once
-  it is allow-listed (``kube-state-metrics.metricLabelsAllowlist``, see :func:`ksm_values`;
+* kube-state-metrics exports them on ``kube_node_labels{node, label_<key>}`` once they are
+  allow-listed (``kube-state-metrics.metricLabelsAllowlist``, see :func:`ksm_values`;
   https://github.com/kubernetes/kube-state-metrics/blob/main/docs/developer/cli-arguments.md,
   ``--metric-labels-allowlist``);
 * the record copies ``node`` into ``Hostname`` (the DCGM exporter's host label the GPU rules join
@@ -25,18 +26,17 @@ the validate stage cover missing HCAs there.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from aiinfra_iac.observability.rules import render_alert_rules
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
-from aiinfra_iac.provision.kubernetes.topology import POOL_LABEL
+from aiinfra_iac.provision.kubernetes.topology import pool_selector
 from aiinfra_iac.resources import bundled_path
 
 PROMETHEUS_RULE_API = "monitoring.coreos.com/v1"
-KSM_POOL_LABEL = "label_" + POOL_LABEL.replace(".", "_").replace("/", "_")
-"""kube-state-metrics turns a Kubernetes label into ``label_<name>`` with invalid characters as ``_``."""
 NODE_INFO_GROUP = "aiinfra-node-info"
 
 
@@ -64,24 +64,27 @@ def rule_name(plan: ClusterPlan, pool: PoolPlan | None) -> str:
     return f"aiinfra-{plan.name}-{pool.name}" if pool is not None else f"aiinfra-{plan.name}-node-info"
 
 
+def ksm_label(key: str) -> str:
+    """kube-state-metrics' name for a node label: ``label_`` and the key with invalid characters as ``_``."""
+    return "label_" + re.sub(r"[^a-zA-Z0-9_]", "_", key)
+
+
 def node_info_groups(plan: ClusterPlan) -> list[dict[str, Any]]:
-    """The recording rule that gives Kubernetes nodes the ``aiinfra_node_info`` the alerts join on."""
-    by_node = f'max by (node, {KSM_POOL_LABEL}) (kube_node_labels{{{KSM_POOL_LABEL}!=""}})'
-    expr = by_node
-    for target, source in (("pool", KSM_POOL_LABEL), ("Hostname", "node"), ("instance", "node")):
-        expr = f'label_replace({expr}, "{target}", "$1", "{source}", "(.+)")'
-    return [
-        {
-            "name": NODE_INFO_GROUP,
-            "rules": [
-                {
-                    "record": "aiinfra_node_info",
-                    "expr": f"max without ({KSM_POOL_LABEL}) ({expr})",
-                    "labels": {"cluster": plan.name},
-                }
-            ],
-        }
-    ]
+    """Recording rules that give each pool's Kubernetes nodes the ``aiinfra_node_info`` the alerts join on.
+
+    One per pool: the nodes whose labels match the pool's selector (:func:`topology.pool_selector`,
+    the same labels its Kueue flavor selects), with ``node`` copied into ``Hostname`` and ``instance``.
+    """
+    rules = []
+    for pool in plan.pools:
+        matchers = ",".join(f'{ksm_label(k)}="{v}"' for k, v in sorted(pool_selector(plan, pool).items()))
+        expr = f"max by (node) (kube_node_labels{{{matchers}}})"
+        for target in ("Hostname", "instance"):
+            expr = f'label_replace({expr}, "{target}", "$1", "node", "(.+)")'
+        rules.append(
+            {"record": "aiinfra_node_info", "expr": expr, "labels": {"cluster": plan.name, "pool": pool.name}}
+        )
+    return [{"name": NODE_INFO_GROUP, "rules": rules}]
 
 
 def pool_groups(plan: ClusterPlan, pool: PoolPlan) -> list[dict[str, Any]]:
@@ -107,10 +110,11 @@ def relabel_to_node(*labels: str) -> list[dict[str, Any]]:
     ]
 
 
-def ksm_values() -> dict[str, Any]:
-    """kube-state-metrics subchart values: export the pool label on ``kube_node_labels``.
+def ksm_values(plan: ClusterPlan) -> dict[str, Any]:
+    """kube-state-metrics subchart values: export the pools' selector labels on ``kube_node_labels``.
 
     Chart value ``metricLabelsAllowlist`` (``<resource>=[<label>,…]``):
     https://github.com/prometheus-community/helm-charts/blob/main/charts/kube-state-metrics/values.yaml
     """
-    return {"metricLabelsAllowlist": [f"nodes=[{POOL_LABEL}]"]}
+    keys = sorted({key for pool in plan.pools for key in pool_selector(plan, pool)})
+    return {"metricLabelsAllowlist": [f"nodes=[{','.join(keys)}]"]}

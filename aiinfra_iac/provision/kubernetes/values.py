@@ -250,7 +250,7 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
             "tolerations": [{"operator": "Exists"}],
             "prometheus": {"monitor": {"relabelings": relabel_to_node("instance")}},
         },
-        "kube-state-metrics": ksm_values(),
+        "kube-state-metrics": ksm_values(plan),
         "grafana": {
             "enabled": obs.dashboards == "grafana",
             "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
