@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from aiinfra_iac.plan.model import ClusterPlan, TeamPlan
 from aiinfra_iac.provision.kubernetes import charts
 from aiinfra_iac.provision.kubernetes.alerts import pool_rule_vars, prometheus_rules
 from aiinfra_iac.provision.kubernetes.queues import kueue_objects
-from aiinfra_iac.provision.kubernetes.values import releases_for
+from aiinfra_iac.provision.kubernetes.values import efa_node_exporter_values, releases_for
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 
 from .helpers import RELEASE, of_type, one
@@ -206,3 +207,47 @@ def test_eks_release_values_stay_consistent(p5_plan: ClusterPlan) -> None:
     )
     exporter = next(r for r in releases_for(plan, on_eks=True) if r.pin == charts.DCGM_EXPORTER)
     assert exporter.values["serviceMonitor"]["relabelings"][0]["targetLabel"] == "Hostname"
+
+
+def test_eks_efa_nodes_run_the_role_script_beside_node_exporter(p5: list[RenderedResource]) -> None:
+    """The same script as on Slurm nodes, from a ConfigMap made before the chart, in a sidecar."""
+    script = one(p5, "kubernetes:core/v1:ConfigMap", "-efa-metrics").inputs
+    assert script["metadata"]["namespace"] == charts.KUBE_PROMETHEUS_STACK.namespace
+    role_file = Path(__file__).parents[2] / "roles" / "observability" / "files" / "aiinfra-efa-metrics.py"
+    assert script["data"]["aiinfra-efa-metrics.py"] == role_file.read_text()
+    exporter = one(p5, RELEASE, "-kube-prometheus-stack").inputs["values"]["prometheus-node-exporter"]
+    textfiles = exporter["sidecarVolumeMount"][0]["mountPath"]
+    assert exporter["extraArgs"] == [f"--collector.textfile.directory={textfiles}"]
+    sidecar = exporter["sidecars"][0]
+    run = sidecar["command"][-1]
+    assert "--sysfs /host/sys" in run and f"--output {textfiles}/aiinfra_efa.prom" in run
+    mounts = {m["name"]: m["mountPath"] for m in sidecar["volumeMounts"]}
+    assert mounts == {"aiinfra-efa-metrics": "/opt/aiinfra", "sys": "/host/sys"}
+    assert exporter["extraVolumes"][0]["configMap"]["name"] == script["metadata"]["name"]
+
+
+def test_no_efa_sidecar_without_efa() -> None:
+    stack = next(r for r in releases_for(k8s_ib(), on_eks=False) if r.pin == charts.KUBE_PROMETHEUS_STACK)
+    assert "sidecars" not in stack.values["prometheus-node-exporter"]
+    assert not [r for r in render_detailed(k8s_ib()) if r.name.endswith("-efa-metrics")]
+
+
+def test_the_sidecar_command_writes_the_counters(tmp_path: Path) -> None:
+    """The sidecar's shell loop, run here with its three paths pointed at a fake sysfs and tmp dirs."""
+    exporter = efa_node_exporter_values()
+    run = exporter["sidecars"][0]["command"][-1]
+    textfiles = exporter["sidecarVolumeMount"][0]["mountPath"]
+    hw = tmp_path / "sys" / "class" / "infiniband" / "rdmap0" / "ports" / "1" / "hw_counters"
+    hw.mkdir(parents=True)
+    (hw / "tx_bytes").write_text("4096\n")
+    (tmp_path / "out").mkdir()
+    scripts = Path(__file__).parents[2] / "roles" / "observability" / "files"
+    local = (
+        run.replace("/opt/aiinfra", str(scripts))
+        .replace("/host/sys", str(tmp_path / "sys"))
+        .replace(textfiles, str(tmp_path / "out"))
+        .replace("python3", sys.executable)
+    )
+    subprocess.run(["timeout", "3", "/bin/sh", "-c", local], capture_output=True, text=True, check=False)
+    written = (tmp_path / "out" / "aiinfra_efa.prom").read_text()
+    assert 'aiinfra_efa_tx_bytes_total{device="rdmap0",port="1"} 4096' in written

@@ -22,12 +22,16 @@ from aiinfra_iac.provision.kubernetes.queues import kueue_objects
 from aiinfra_iac.provision.kubernetes.values import (
     DCGM_METRICS_CONFIGMAP,
     DCGM_METRICS_FILE,
+    EFA_METRICS_CONFIGMAP,
+    EFA_METRICS_SCRIPT,
     GRAFANA_DASHBOARD_LABEL,
     Release,
     needs_network_operator,
     nic_cluster_policy_spec,
     releases_for,
+    uses_efa,
 )
+from aiinfra_iac.resources import bundled_path
 
 SYSTEM_NAMESPACE = "aiinfra-system"
 
@@ -75,7 +79,10 @@ class ClusterAddons(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
         )
         releases = releases_for(plan, on_eks=args.on_eks)
-        previous: list[pulumi.Resource] = self._dcgm_metrics(name, plan, labels, releases)
+        previous: list[pulumi.Resource] = [
+            *self._dcgm_metrics(name, plan, labels, releases),
+            *self._efa_metrics_script(name, plan, labels, releases),
+        ]
         for release in releases:
             created = self._release(name, release, labels, previous)
             previous = [created]
@@ -125,6 +132,32 @@ class ClusterAddons(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
         )
         return [counters]
+
+    def _efa_metrics_script(
+        self, name: str, plan: ClusterPlan, labels: dict[str, str], releases: list[Release]
+    ) -> list[pulumi.Resource]:
+        """The EFA counters script the node-exporter sidecar runs (efa_node_exporter_values), made first."""
+        if not uses_efa(plan) or not any(r.pin == charts.KUBE_PROMETHEUS_STACK for r in releases):
+            return []
+        namespace = self._namespace(
+            name,
+            charts.KUBE_PROMETHEUS_STACK.namespace,
+            labels,
+            privileged=charts.KUBE_PROMETHEUS_STACK.privileged,
+        )
+        script = bundled_path("roles") / "observability" / "files" / EFA_METRICS_SCRIPT
+        return [
+            k8s.core.v1.ConfigMap(
+                f"{name}-efa-metrics",
+                metadata={
+                    "name": EFA_METRICS_CONFIGMAP,
+                    "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                    "labels": labels,
+                },
+                data={EFA_METRICS_SCRIPT: script.read_text()},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+        ]
 
     def _dashboards(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
         """aiinfra's Grafana dashboards as ConfigMaps the kube-prometheus-stack Grafana sidecar loads."""

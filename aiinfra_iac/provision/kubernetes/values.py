@@ -236,6 +236,48 @@ def alertmanager_config(plan: ClusterPlan) -> dict[str, Any]:
     return {"route": {"group_by": ["namespace", "alertname"], "routes": routes}, "receivers": receivers}
 
 
+EFA_METRICS_CONFIGMAP = "aiinfra-efa-metrics"
+"""Holds the observability role's aiinfra-efa-metrics.py for the node-exporter pods (addons.py)."""
+EFA_METRICS_SCRIPT = "aiinfra-efa-metrics.py"
+EFA_TEXTFILE_DIR = "/run/aiinfra-textfiles"
+EFA_METRICS_IMAGE = "python:3.12-slim-bookworm"
+"""Docker's official Python image (https://hub.docker.com/_/python): the script needs only the stdlib."""
+EFA_METRICS_INTERVAL_S = 15
+
+
+def efa_node_exporter_values() -> dict[str, Any]:
+    """prometheus-node-exporter values: a sidecar writes the EFA counters for the textfile collector.
+
+    The same script the observability role runs on Slurm nodes (node_exporter skips EFA hw_counters,
+    https://github.com/prometheus/node_exporter/pull/3670), every 15 s into an in-memory volume the
+    exporter reads. Chart values ``extraArgs``, ``sidecars``, ``sidecarVolumeMount`` (an emptyDir,
+    read-only in the exporter), ``extraVolumes``; the pod's ``sys`` volume is the host's /sys:
+    https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/values.yaml
+    https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/templates/daemonset.yaml
+    """
+    run = (
+        f"while true; do python3 /opt/aiinfra/{EFA_METRICS_SCRIPT} --sysfs /host/sys"
+        f" --output {EFA_TEXTFILE_DIR}/aiinfra_efa.prom; sleep {EFA_METRICS_INTERVAL_S}; done"
+    )
+    return {
+        "extraArgs": [f"--collector.textfile.directory={EFA_TEXTFILE_DIR}"],
+        "sidecarVolumeMount": [{"name": "aiinfra-textfiles", "mountPath": EFA_TEXTFILE_DIR}],
+        "extraVolumes": [{"name": EFA_METRICS_CONFIGMAP, "configMap": {"name": EFA_METRICS_CONFIGMAP}}],
+        "sidecars": [
+            {
+                "name": "aiinfra-efa-metrics",
+                "image": EFA_METRICS_IMAGE,
+                "command": ["/bin/sh", "-c", run],
+                "volumeMounts": [
+                    {"name": EFA_METRICS_CONFIGMAP, "mountPath": "/opt/aiinfra", "readOnly": True},
+                    {"name": "sys", "mountPath": "/host/sys", "readOnly": True},
+                ],
+                "resources": {"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+            }
+        ],
+    }
+
+
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
     alertmanager: dict[str, Any] = {"enabled": obs.alerts}
@@ -249,6 +291,7 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
         "prometheus-node-exporter": {
             "tolerations": [{"operator": "Exists"}],
             "prometheus": {"monitor": {"relabelings": relabel_to_node("instance")}},
+            **(efa_node_exporter_values() if uses_efa(plan) else {}),
         },
         "kube-state-metrics": ksm_values(plan),
         "grafana": {
