@@ -68,9 +68,9 @@ def test_task_estimate_counts_the_roles() -> None:
     bare = expected_tasks(roles, playbook, [])
     # Fact gathering and the three hardware-report tasks of site.yml.
     assert bare == 4
-    # observability: node_exporter.yml (6), dcgm.yml (8, block included), alerts.yml (2), dashboards.yml (4)
-    # + validation.
-    assert role_task_count(roles, "observability") == 6 + 8 + 2 + 4 + 1
+    # observability: node_exporter.yml (6), efa.yml (4), dcgm.yml (8, block included), alerts.yml (2),
+    # dashboards.yml (4) + validation.
+    assert role_task_count(roles, "observability") == 6 + 4 + 8 + 2 + 4 + 1
     assert expected_tasks(roles, playbook, ["observability"]) == bare + role_task_count(
         roles, "observability"
     )

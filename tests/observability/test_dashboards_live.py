@@ -14,16 +14,19 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from aiinfra_iac.observability.grafana import dashboard_files, load_dashboard, queries
 from aiinfra_iac.observability.promql import metric_names
 
+EFA_SCRIPT = Path(__file__).parents[2] / "roles" / "observability" / "files" / "aiinfra-efa-metrics.py"
 PROMETHEUS = shutil.which("prometheus")
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
 pytestmark = [
@@ -64,6 +67,14 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     textfiles = root / "textfile"
     textfiles.mkdir()
     (textfiles / "aiinfra_validation.prom").write_text(VALIDATION)
+    # EFA counters as the observability role's script writes them, from a fake sysfs tree
+    hw = root / "sys" / "class" / "infiniband" / "rdmap16s27" / "ports" / "1" / "hw_counters"
+    hw.mkdir(parents=True)
+    counters = ("tx_bytes", "rx_bytes", "rdma_read_bytes", "rdma_write_bytes", "retrans_pkts", "rx_drops")
+    for counter in counters:
+        (hw / counter).write_text("12345\n")
+    efa = ["--sysfs", str(root / "sys"), "--output", str(textfiles / "efa.prom")]
+    subprocess.run([sys.executable, str(EFA_SCRIPT), *efa], check=True)
     exporter_port, prometheus_port = _free_port(), _free_port()
     config = root / "prometheus.yml"
     config.write_text(
@@ -124,6 +135,7 @@ def _concrete(query: str) -> str:
 def test_queries_over_present_metrics_return_data(prometheus: str) -> None:
     present = set(_get(f"{prometheus}/label/__name__/values")["data"])  # type: ignore[arg-type]
     assert {"aiinfra_validation_check_passed", "node_network_transmit_bytes_total"} <= present
+    assert {"aiinfra_efa_tx_bytes_total", "aiinfra_efa_retrans_pkts_total"} <= present
     checked: list[str] = []
     empty: list[str] = []
     for path in dashboard_files():

@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.alerts import relabel_to_node
 from aiinfra_iac.provision.kubernetes.values import needs_network_operator, releases_for
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
 
@@ -56,7 +57,7 @@ def test_gpu_operator_values_follow_the_blueprint(k8s: list[RenderedResource]) -
     assert values["toolkit"]["enabled"] is True
     assert values["dcgmExporter"] == {
         "enabled": True,
-        "serviceMonitor": {"enabled": True},
+        "serviceMonitor": {"enabled": True, "relabelings": relabel_to_node("Hostname")},
         "config": {"name": "aiinfra-dcgm-metrics"},
         "env": [{"name": "DCGM_EXPORTER_COLLECTORS", "value": "/etc/dcgm-exporter/dcgm-metrics.csv"}],
     }

@@ -156,3 +156,26 @@ def test_dashboards_and_grafana_provider_written(chroot: Chroot, first_run: Conv
         assert chroot.read_file(f"/var/lib/grafana/dashboards/aiinfra/{path.name}") == path.read_text()
     provider = YAML(typ="safe").load(chroot.read_file("/etc/grafana/provisioning/dashboards/aiinfra.yaml"))
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards/aiinfra"
+
+
+def test_efa_pool_gets_the_efa_counters_script_and_timer(chroot: Chroot, first_run: ConvergeResult) -> None:
+    efa_vars = {
+        "observability_cluster": "llm-efa",
+        "observability_pool": "train",
+        "observability_fabric_type": "efa",
+    }
+    result = chroot.converge_ok(ROLE, efa_vars, label=f"{ROLE} (efa pool)")
+    assert chroot.exists("/usr/local/sbin/aiinfra-efa-metrics")
+    timer = chroot.read_file("/etc/systemd/system/aiinfra-efa-metrics.timer")
+    assert "OnUnitActiveSec=15s" in timer
+    service = chroot.read_file("/etc/systemd/system/aiinfra-efa-metrics.service")
+    assert "--output /var/lib/prometheus/node-exporter/aiinfra_efa.prom" in service
+    # the script ran once: this host has no rdmap device, so it reports none (and no read error)
+    text = chroot.read_file("/var/lib/prometheus/node-exporter/aiinfra_efa.prom")
+    assert "aiinfra_efa_devices 0\n" in text and "aiinfra_efa_scrape_error 0\n" in text
+    assert result.task("Enable and start the EFA counters timer").skipped  # no systemd in the chroot
+    chroot.assert_idempotent(ROLE, efa_vars)
+
+
+def test_infiniband_pool_gets_no_efa_script(chroot: Chroot, first_run: ConvergeResult) -> None:
+    assert first_run.task("Install the EFA counters script").skipped

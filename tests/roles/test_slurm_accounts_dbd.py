@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from role_templates import defaults, render
 
 SCRIPT = Path(__file__).parents[2] / "roles" / "slurm" / "files" / "aiinfra-slurm-accounts.py"
 TOOLS = ("munged", "mariadbd", "mariadb-install-db", "mariadb", "slurmdbd", "slurmctld", "sacctmgr")
@@ -115,13 +116,23 @@ def slurmdbd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             for host in ("127.0.0.1", "localhost")
         )
         assert _run(_tool("mariadb"), "-S", str(db_socket), "-e", grants).returncode == 0
+        # The slurm role's own slurmdbd.conf, on this test's ports and paths; SlurmUser=root and the
+        # private munge socket are the only lines changed (no slurm user, no system munged here).
+        dbd_vars = {
+            **defaults("slurm"),
+            "inventory_hostname": "localhost",
+            "slurm_dbd_port": dbd_port,
+            "slurm_dbd_storage_host": "127.0.0.1",
+            "slurm_dbd_storage_port": db_port,
+            "slurm_dbd_pid_file": str(root / "slurmdbd.pid"),
+            "slurm_dbd_log_file": str(root / "slurmdbd.log"),
+            "_slurm_dbd_password": "dbd-test",
+        }
+        rendered = render("slurm", "slurmdbd.conf.j2", dbd_vars)
+        assert "\nSlurmUser=slurm\n" in rendered
+        rendered = rendered.replace("\nSlurmUser=slurm\n", "\nSlurmUser=root\n")
         dbd_conf = root / "slurmdbd.conf"
-        dbd_conf.write_text(
-            f"AuthType=auth/munge\nAuthInfo=socket={munge_socket}\nDbdHost=localhost\nDbdAddr=127.0.0.1\n"
-            f"DbdPort={dbd_port}\nSlurmUser=root\nStorageType=accounting_storage/mysql\n"
-            f"StorageHost=127.0.0.1\nStoragePort={db_port}\nStorageUser=slurm\nStoragePass=dbd-test\n"
-            f"StorageLoc=slurm_acct_db\nPidFile={root / 'slurmdbd.pid'}\nLogFile={root / 'slurmdbd.log'}\n"
-        )
+        dbd_conf.write_text(rendered + f"AuthInfo=socket={munge_socket}\nDbdAddr=127.0.0.1\n")
         dbd_conf.chmod(0o600)
         # AccountingStoragePass names the munge socket for slurmdbd connections (slurm.conf(5)).
         (root / "slurm.conf").write_text(

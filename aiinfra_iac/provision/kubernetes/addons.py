@@ -17,16 +17,21 @@ from aiinfra_iac.observability.rules import render_dcgm_counters
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.common import cluster_labels
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.alerts import PROMETHEUS_RULE_API, prometheus_rules
 from aiinfra_iac.provision.kubernetes.queues import kueue_objects
 from aiinfra_iac.provision.kubernetes.values import (
     DCGM_METRICS_CONFIGMAP,
     DCGM_METRICS_FILE,
+    EFA_METRICS_CONFIGMAP,
+    EFA_METRICS_SCRIPT,
     GRAFANA_DASHBOARD_LABEL,
     Release,
     needs_network_operator,
     nic_cluster_policy_spec,
     releases_for,
+    uses_efa,
 )
+from aiinfra_iac.resources import bundled_path
 
 SYSTEM_NAMESPACE = "aiinfra-system"
 
@@ -74,12 +79,16 @@ class ClusterAddons(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
         )
         releases = releases_for(plan, on_eks=args.on_eks)
-        previous: list[pulumi.Resource] = self._dcgm_metrics(name, plan, labels, releases)
+        previous: list[pulumi.Resource] = [
+            *self._dcgm_metrics(name, plan, labels, releases),
+            *self._efa_metrics_script(name, plan, labels, releases),
+        ]
         for release in releases:
             created = self._release(name, release, labels, previous)
             previous = [created]
         self.queues = self._kueue_objects(name, plan, labels)
         self.dashboards = self._dashboards(name, plan, labels)
+        self.alert_rules = self._alert_rules(name, plan, labels)
         self.nic_cluster_policy: k8s.apiextensions.CustomResource | None = None
         if needs_network_operator(plan):
             # The Network Operator's CRD comes with its chart: create the policy after the release.
@@ -124,6 +133,32 @@ class ClusterAddons(pulumi.ComponentResource):
         )
         return [counters]
 
+    def _efa_metrics_script(
+        self, name: str, plan: ClusterPlan, labels: dict[str, str], releases: list[Release]
+    ) -> list[pulumi.Resource]:
+        """The EFA counters script the node-exporter sidecar runs (efa_node_exporter_values), made first."""
+        if not uses_efa(plan) or not any(r.pin == charts.KUBE_PROMETHEUS_STACK for r in releases):
+            return []
+        namespace = self._namespace(
+            name,
+            charts.KUBE_PROMETHEUS_STACK.namespace,
+            labels,
+            privileged=charts.KUBE_PROMETHEUS_STACK.privileged,
+        )
+        script = bundled_path("roles") / "observability" / "files" / EFA_METRICS_SCRIPT
+        return [
+            k8s.core.v1.ConfigMap(
+                f"{name}-efa-metrics",
+                metadata={
+                    "name": EFA_METRICS_CONFIGMAP,
+                    "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                    "labels": labels,
+                },
+                data={EFA_METRICS_SCRIPT: script.read_text()},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+        ]
+
     def _dashboards(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
         """aiinfra's Grafana dashboards as ConfigMaps the kube-prometheus-stack Grafana sidecar loads."""
         stack = self.releases.get(charts.KUBE_PROMETHEUS_STACK.release)
@@ -141,6 +176,27 @@ class ClusterAddons(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
             )
             for path in dashboard_files()
+        ]
+
+    def _alert_rules(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:
+        """The role's alert rules as PrometheusRule objects; the CRD comes with kube-prometheus-stack."""
+        stack = self.releases.get(charts.KUBE_PROMETHEUS_STACK.release)
+        if stack is None:
+            return []
+        return [
+            k8s.apiextensions.CustomResource(
+                f"{name}-{rule}",
+                api_version=PROMETHEUS_RULE_API,
+                kind="PrometheusRule",
+                metadata={
+                    "name": rule,
+                    "namespace": charts.KUBE_PROMETHEUS_STACK.namespace,
+                    "labels": labels,
+                },
+                spec={"groups": groups},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[stack]),
+            )
+            for rule, groups in prometheus_rules(plan).items()
         ]
 
     def _kueue_objects(self, name: str, plan: ClusterPlan, labels: dict[str, str]) -> list[pulumi.Resource]:

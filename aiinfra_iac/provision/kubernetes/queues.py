@@ -20,7 +20,7 @@ from typing import Any
 from aiinfra_iac.plan.kubernetes import RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan, TeamPlan
 from aiinfra_iac.provision.kubernetes.topology import (
-    POOL_LABEL,
+    pool_selector,
     topology_levels,
     topology_name,
 )
@@ -81,7 +81,7 @@ def _share(per_node: dict[str, int], gpus_per_node: int, gpus: int) -> dict[str,
 
 def resource_flavor(plan: ClusterPlan, pool: PoolPlan) -> KueueObject:
     """A flavor per GPU pool: its node label, tolerations of its taints for admitted pods, its topology."""
-    spec: dict[str, Any] = {"nodeLabels": {POOL_LABEL: pool.name}}
+    spec: dict[str, Any] = {"nodeLabels": pool_selector(plan, pool)}
     if pool.taints:
         # Kueue adds these tolerations to the pods it admits on this flavor, so jobs need not repeat
         # the pool's taints; nodeTaints is left out on purpose: it would instead require every job to

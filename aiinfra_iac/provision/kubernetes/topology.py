@@ -41,6 +41,23 @@ def node_labels(pool: PoolPlan, placement_group: str | None = None) -> dict[str,
     return labels
 
 
+def creates_nodes(plan: ClusterPlan) -> bool:
+    """Whether aiinfra creates the cluster's nodes (EKS node groups) and so sets their labels."""
+    return plan.provider.type == "aws"
+
+
+def pool_selector(plan: ClusterPlan, pool: PoolPlan) -> dict[str, str]:
+    """Node labels that pick the pool's nodes (Kueue flavor, alert scoping).
+
+    aiinfra's own ``aiinfra.dev/pool`` where it labels the nodes itself; on an existing cluster the
+    pool's blueprint ``labels`` (what the nodes already carry, e.g. ``nvidia.com/gpu.product``), and
+    ``aiinfra.dev/pool`` only when the pool names none (the operator then labels the nodes).
+    """
+    if creates_nodes(plan) or not pool.labels:
+        return {POOL_LABEL: pool.name}
+    return dict(pool.labels)
+
+
 def topology_levels(plan: ClusterPlan) -> tuple[str, ...]:
     """Node labels from the broadest network level to the node; empty where no pool has a fabric."""
     if not any(p.fabric is not None and p.gpus_per_node > 0 for p in plan.pools):

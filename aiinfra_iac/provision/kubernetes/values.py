@@ -15,6 +15,7 @@ from aiinfra_iac.blueprint.models import KubernetesScheduler
 from aiinfra_iac.plan.kubernetes import RDMA_SHARED_PLUGIN_VERSION, RDMA_SHARED_RESOURCE
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.kubernetes import charts
+from aiinfra_iac.provision.kubernetes.alerts import ksm_values, relabel_to_node
 from aiinfra_iac.provision.kubernetes.charts import ChartPin
 
 RDMA_FABRICS = ("infiniband", "roce")
@@ -64,7 +65,13 @@ def gpu_operator_values(plan: ClusterPlan, *, on_eks: bool) -> dict[str, Any]:
         "toolkit": {"enabled": not on_eks},
         "dcgmExporter": {
             "enabled": exporter,
-            "serviceMonitor": {"enabled": exporter and plan.observability.metrics == "prometheus"},
+            "serviceMonitor": {
+                "enabled": exporter and plan.observability.metrics == "prometheus",
+                # the alert rules join GPU series to their pool on Hostname = node name (alerts.py);
+                # ClusterPolicy dcgmExporter.serviceMonitor.relabelings:
+                # https://github.com/NVIDIA/gpu-operator/blob/main/deployments/gpu-operator/values.yaml
+                "relabelings": relabel_to_node("Hostname"),
+            },
             **(dcgm_exporter_config() if exporter else {}),
         },
         "nfd": {"enabled": True},
@@ -229,14 +236,64 @@ def alertmanager_config(plan: ClusterPlan) -> dict[str, Any]:
     return {"route": {"group_by": ["namespace", "alertname"], "routes": routes}, "receivers": receivers}
 
 
+EFA_METRICS_CONFIGMAP = "aiinfra-efa-metrics"
+"""Holds the observability role's aiinfra-efa-metrics.py for the node-exporter pods (addons.py)."""
+EFA_METRICS_SCRIPT = "aiinfra-efa-metrics.py"
+EFA_TEXTFILE_DIR = "/run/aiinfra-textfiles"
+EFA_METRICS_IMAGE = "python:3.12-slim-bookworm"
+"""Docker's official Python image (https://hub.docker.com/_/python): the script needs only the stdlib."""
+EFA_METRICS_INTERVAL_S = 15
+
+
+def efa_node_exporter_values() -> dict[str, Any]:
+    """prometheus-node-exporter values: a sidecar writes the EFA counters for the textfile collector.
+
+    The same script the observability role runs on Slurm nodes (node_exporter skips EFA hw_counters,
+    https://github.com/prometheus/node_exporter/pull/3670), every 15 s into an in-memory volume the
+    exporter reads. Chart values ``extraArgs``, ``sidecars``, ``sidecarVolumeMount`` (an emptyDir,
+    read-only in the exporter), ``extraVolumes``; the pod's ``sys`` volume is the host's /sys:
+    https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/values.yaml
+    https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/templates/daemonset.yaml
+    """
+    run = (
+        f"while true; do python3 /opt/aiinfra/{EFA_METRICS_SCRIPT} --sysfs /host/sys"
+        f" --output {EFA_TEXTFILE_DIR}/aiinfra_efa.prom; sleep {EFA_METRICS_INTERVAL_S}; done"
+    )
+    return {
+        "extraArgs": [f"--collector.textfile.directory={EFA_TEXTFILE_DIR}"],
+        "sidecarVolumeMount": [{"name": "aiinfra-textfiles", "mountPath": EFA_TEXTFILE_DIR}],
+        "extraVolumes": [{"name": EFA_METRICS_CONFIGMAP, "configMap": {"name": EFA_METRICS_CONFIGMAP}}],
+        "sidecars": [
+            {
+                "name": "aiinfra-efa-metrics",
+                "image": EFA_METRICS_IMAGE,
+                "command": ["/bin/sh", "-c", run],
+                "volumeMounts": [
+                    {"name": EFA_METRICS_CONFIGMAP, "mountPath": "/opt/aiinfra", "readOnly": True},
+                    {"name": "sys", "mountPath": "/host/sys", "readOnly": True},
+                ],
+                "resources": {"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+            }
+        ],
+    }
+
+
 def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
     obs = plan.observability
     alertmanager: dict[str, Any] = {"enabled": obs.alerts}
     if obs.alerts and plan.teams:
         alertmanager["config"] = alertmanager_config(plan)
     return {
-        # node-exporter runs on every node, tainted GPU pools included
-        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+        # node-exporter runs on every node, tainted GPU pools included; its series carry the node name
+        # as instance, which the alert rules join on (alerts.py). Subchart value
+        # prometheus.monitor.relabelings:
+        # https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/values.yaml
+        "prometheus-node-exporter": {
+            "tolerations": [{"operator": "Exists"}],
+            "prometheus": {"monitor": {"relabelings": relabel_to_node("instance")}},
+            **(efa_node_exporter_values() if uses_efa(plan) else {}),
+        },
+        "kube-state-metrics": ksm_values(plan),
         "grafana": {
             "enabled": obs.dashboards == "grafana",
             "sidecar": {"dashboards": {"enabled": True, "label": GRAFANA_DASHBOARD_LABEL, "labelValue": "1"}},
@@ -247,6 +304,8 @@ def prometheus_values(plan: ClusterPlan) -> dict[str, Any]:
                 # pick up ServiceMonitors of every release (dcgm-exporter, kueue), not only this chart's
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
+                # and aiinfra's PrometheusRule objects, which do not carry the chart's release label
+                "ruleSelectorNilUsesHelmValues": False,
                 "retention": "15d",
             }
         },
@@ -356,7 +415,10 @@ def releases_for(plan: ClusterPlan, *, on_eks: bool) -> list[Release]:
         out.append(Release(charts.ALLOY, alloy_values()))
     if plan.observability.gpu_exporter == "dcgm" and not settings.gpu_operator:
         monitor = plan.observability.metrics == "prometheus"
-        out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": {"enabled": monitor}}))
+        # chart value serviceMonitor.relabelings:
+        # https://github.com/NVIDIA/dcgm-exporter/blob/main/deployment/values.yaml
+        monitor_values = {"enabled": monitor, "relabelings": relabel_to_node("Hostname")}
+        out.append(Release(charts.DCGM_EXPORTER, {"serviceMonitor": monitor_values}))
     if plan.platform.ray:
         out.append(Release(charts.KUBERAY, {}))
     if plan.platform.training_operator == "kubeflow-trainer":
