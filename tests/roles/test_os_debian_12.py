@@ -1,14 +1,27 @@
-"""OS matrix: debian-12 (see os_matrix.py)."""
+"""OS matrix: debian-12 (see os_matrix.py).
+
+Every role's own test module converges, re-converges and check-modes that role on Debian 12 in each
+run of the suite; this combined node (the same roles together, as on the other two images) runs with
+the Ubuntu ones under ``AIINFRA_FULL_E2E=1``, which keeps the suite inside its 15 minutes.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from harness import Chroot
 from os_matrix import converge_matrix, mentions, node
 
-pytestmark = [pytest.mark.slow, pytest.mark.roles]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.roles,
+    pytest.mark.skipif(
+        os.environ.get("AIINFRA_FULL_E2E") != "1",
+        reason="long end-to-end run (10-20 min on 2 cores): set AIINFRA_FULL_E2E=1 (README, Development)",
+    ),
+]
 IMAGE = "debian-12"
 
 
