@@ -114,8 +114,10 @@ def command(
 
                 require_access_tools(plan)  # aws CLI (EKS tokens) and, for SSM, the session-manager-plugin
             if plan.provider.type == "aws" and "provision" in stages:
+                from aiinfra_iac.plan.eks_endpoint import require_endpoint_path
                 from aiinfra_iac.preflight.gate import preflight_gate
 
+                require_endpoint_path(plan)  # a private-by-default endpoint needs the blueprint's word
                 preflight_gate(plan, err)  # offerings, quotas, reservations, AMIs: stop before creating
             if "provision" in stages:
                 from aiinfra_iac.plan.eks_endpoint import private_endpoint_note

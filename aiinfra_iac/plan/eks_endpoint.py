@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from aiinfra_iac.blueprint.models import Provider
+from aiinfra_iac.errors import ProvisionError
 from aiinfra_iac.plan.model import ClusterPlan
 
 EndpointMode = Literal["private", "public", "public-and-private"]
@@ -52,4 +53,21 @@ def private_endpoint_note(plan: ClusterPlan) -> str | None:
         "the EKS API endpoint is private (the default): up installs the add-ons over it, which works "
         "only from inside the VPC (a bastion, a VPN, an SSM port forward); to run up from this machine, "
         "set spec.provider.endpointPublicCidrs to its address, e.g. [203.0.113.7/32]"
+    )
+
+
+def require_endpoint_path(plan: ClusterPlan) -> None:
+    """Stop ``up`` before it creates anything when the endpoint would be private only by default.
+
+    ``up`` installs the add-ons over the EKS API in the same run that creates the cluster, so from
+    outside the VPC a private endpoint would leave a created cluster whose Helm releases time out. The
+    blueprint says which case it is: ``endpointPublicCidrs`` (this machine's address) or an explicit
+    ``endpointAccess: private`` (``up`` runs inside the VPC: a bastion, a VPN, a runner there).
+    """
+    note = private_endpoint_note(plan)
+    if note is None or plan.provider.endpoint_access is not None:
+        return
+    raise ProvisionError(
+        f"{note}; or, when up runs inside the VPC, say so with spec.provider.endpointAccess: private. "
+        "Nothing was created."
     )

@@ -16,6 +16,8 @@ import pytest
 
 from aiinfra_iac.blueprint.models import Capacity, Provider
 from aiinfra_iac.catalog.aws_pins import load_aws_pins
+from aiinfra_iac.errors import ProvisionError
+from aiinfra_iac.plan.eks_endpoint import require_endpoint_path
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.aws.eks import kubeconfig
 from aiinfra_iac.provision.offline import RenderedResource, render_detailed
@@ -209,6 +211,19 @@ def test_eks_endpoint_is_private_by_default_and_public_only_from_named_cidrs() -
     assert config["publicAccessCidrs"][0] == "198.51.100.0/24"
     assert len(config["publicAccessCidrs"]) == 2 and config["publicAccessCidrs"][1].endswith("/32")
     assert nat_ip["domain"] == "vpc"
+
+
+def test_up_stops_before_creating_when_the_endpoint_is_private_only_by_default() -> None:
+    """up installs the add-ons over the API in the run that creates the cluster: a private endpoint the
+    blueprint never chose stops it with what to set; CIDRs or an explicit private endpoint go on."""
+    with pytest.raises(ProvisionError) as caught:
+        require_endpoint_path(p5_gpu_only())
+    message = str(caught.value)
+    assert "spec.provider.endpointPublicCidrs" in message and "endpointAccess: private" in message
+    assert message.endswith("Nothing was created.")
+    require_endpoint_path(_with_provider(p5_gpu_only(), endpoint_public_cidrs=["203.0.113.7/32"]))
+    require_endpoint_path(_with_provider(p5_gpu_only(), endpoint_access="private"))
+    require_endpoint_path(aws_p4d_slurm())  # Slurm on EC2: no EKS endpoint
 
 
 def test_kubeconfig_uses_the_engine_profile_and_region() -> None:
