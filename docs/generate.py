@@ -91,7 +91,7 @@ def checks() -> str:
         "`aiinfra check --warnings-as-errors` fails on any warning not accepted that way.",
         "",
         "Blocks: AI0xx shape (loader), AI10x pools, AI12x provider, AI13x fabrics, AI14x fabric",
-        "risks, AI15x storage, AI16x scheduler (AI164-AI168: what no stage builds, suppressions),",
+        "risks, AI15x storage, AI16x scheduler (AI164-AI169: what no stage builds, suppressions),",
         "AI17x tuning, AI18x validation thresholds, AI19x teams and platform services.",
         "",
     ]

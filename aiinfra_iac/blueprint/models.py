@@ -201,7 +201,7 @@ class NodePool(BlueprintModel):
     name: str = Field(pattern=DNS1123_LABEL, description="Pool name; nodes are named <pool>-<n>.")
     role: PoolRole = Field(
         default="compute",
-        description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: users.",
+        description="compute: runs jobs; controller: scheduler head (slurmctld); login: users.",
     )
     instance_type: str | None = Field(
         default=None,
@@ -466,7 +466,8 @@ class RayScheduler(BlueprintModel):
 class Scheduler(BlueprintModel):
     """The workload scheduler."""
 
-    type: Literal["kubernetes", "slurm", "ray"]
+    # "ray" stays in the type so older blueprints load, then AI169 refuses it with what to use instead
+    type: Literal["kubernetes", "slurm", "none", "ray"]
     kubernetes: KubernetesScheduler | None = None
     slurm: SlurmScheduler | None = None
     ray: RayScheduler | None = None

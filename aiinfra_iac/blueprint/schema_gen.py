@@ -52,10 +52,13 @@ DESCRIPTIONS: dict[str, str] = {
     "Platform.featureStore": "feast (Helm chart; Kubernetes only, AI165).",
     "RayScheduler.version": "Ray version to pin.",
     "RdmaValidation.enabled": "Run perftest (ib_write_bw) on every rail.",
-    "Scheduler.type": "kubernetes | slurm | ray.",
+    "Scheduler.type": (
+        "kubernetes | slurm | none (nodes only: run jobs with torchrun/mpirun over ssh); "
+        "ray is refused (AI169): use kubernetes with platform.ray."
+    ),
     "Scheduler.kubernetes": "Settings for type kubernetes.",
     "Scheduler.slurm": "Settings for type slurm.",
-    "Scheduler.ray": "Settings for type ray.",
+    "Scheduler.ray": "Settings for type ray (refused by AI169; kept so older blueprints load).",
     "Storage.name": "Name pools use in `storage:`.",
     "Storage.type": "fsx-lustre | s3 | nfs | local-nvme.",
     "Taint.key": "Taint key.",
