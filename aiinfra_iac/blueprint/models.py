@@ -700,6 +700,15 @@ class ClusterSpec(BlueprintModel):
     suppress: list[Suppression] = Field(
         default_factory=list, description="Warnings accepted on purpose, each with a reason."
     )
+    catalog: str | None = Field(
+        default=None,
+        max_length=1024,
+        pattern=r"^[^\x00]+\.ya?ml$",
+        description=(
+            "A user catalog file (relative to the file that names it, inside the repository) adding "
+            "instance_types and nics, with the fields and sources of the built-in catalog."
+        ),
+    )
 
 
 class Blueprint(BlueprintModel):

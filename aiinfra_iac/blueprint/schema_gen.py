@@ -172,6 +172,7 @@ EXAMPLES: dict[str, Any] = {
     "TeamQuota.gpus": 64,
     "TeamQuota.borrowingLimit": 32,
     "TeamQuota.lendingLimit": 16,
+    "ClusterSpec.catalog": "catalog/site.yaml",
 }
 
 _NAMED_LISTS = ("NodePool", "Fabric", "Dpu", "Storage")

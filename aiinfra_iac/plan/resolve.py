@@ -298,10 +298,15 @@ class _Resolver:
             raise _Failure(f"spec.fabrics[{index}].{error.field}", error.message) from None
 
 
-def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPlan:
-    """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined."""
+def resolve(
+    blueprint: Blueprint, source_files: Sequence[str] = (), catalog: Catalog | None = None
+) -> ClusterPlan:
+    """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined.
+
+    ``catalog`` is the one the blueprint was checked against (with its ``spec.catalog``);
+    default: the built-in catalog plus ``$AIINFRA_CATALOG``."""
     try:
-        return with_roles(_Resolver(blueprint, load_catalog()).plan(source_files))
+        return with_roles(_Resolver(blueprint, catalog or load_catalog()).plan(source_files))
     except _Failure as failure:
         file = source_files[0] if source_files else None
         raise BlueprintError(
@@ -312,11 +317,12 @@ def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPl
 def plan_from_file(path: str | Path) -> tuple[ClusterPlan, list[Problem]]:
     """Load, check and resolve a blueprint file; returns the plan and the warnings."""
     from aiinfra_iac.blueprint import load_and_check
+    from aiinfra_iac.blueprint.checks import catalog_for
 
     checked = load_and_check(Path(path))
     loaded = checked.loaded
     try:
-        plan = resolve(loaded.blueprint, loaded.source_files)
+        plan = resolve(loaded.blueprint, loaded.source_files, catalog_for(loaded))
     except BlueprintError as error:
         located = []
         for problem in error.problems:
