@@ -197,3 +197,27 @@ def test_oversized_file_is_refused_before_parsing(repo: Path) -> None:
     blueprint = write(repo / "cluster.yaml", BLUEPRINT)
     [problem] = problems(blueprint)
     assert (problem.id, problem.file) == ("AI010", os.path.realpath(catalog)) and "1 MiB" in problem.message
+
+
+def test_catalog_list_shows_the_blueprint_s_entries(repo: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aiinfra_iac.cli import app
+
+    def names(*extra: str) -> tuple[int, set[str], str]:
+        result = CliRunner().invoke(app, ["catalog", "list", "instances", "--format", "json", *extra])
+        rows = json.loads(result.stdout)["rows"] if result.exit_code == 0 else []
+        return result.exit_code, {row["name"] for row in rows}, result.stderr
+
+    write(repo / "catalog" / "site.yaml", SITE)
+    blueprint = write(repo / "cluster.yaml", BLUEPRINT)
+    code, with_file, _ = names("--blueprint", str(blueprint))
+    assert code == 0 and {"m7i.8xlarge", "p5.48xlarge"} <= with_file
+    code, without, _ = names()
+    assert code == 0 and "m7i.8xlarge" not in without and "p5.48xlarge" in without
+    load_catalog.cache_clear()
+    write(repo / "catalog" / "site.yaml", SITE.replace("vcpus: 32", "vcpus: 0"))
+    code, _, err = names("--blueprint", str(blueprint))
+    assert code == 1 and "AI010" in err and "Traceback" not in err
+    code, _, err = names("--blueprint", str(repo / "missing.yaml"))
+    assert code == 2 and "AI008" in err
