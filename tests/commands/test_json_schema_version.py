@@ -35,8 +35,8 @@ DOCUMENT_RUNS: dict[str, list[object]] = {
 }
 """One run per command (and per ``catalog list`` section) that has ``--format json``."""
 
-INVALID_RUNS = ("plan", "diff", "validate", "status", "preflight")
-"""Commands that load a blueprint into a plan: with --format json they print the check document."""
+INVALID_RUNS = ("plan", "diff", "validate", "status", "preflight", "explain")
+"""Commands that load a blueprint: with --format json they print the check document."""
 
 
 def _leaves(command: click.Command, path: str) -> dict[str, click.Command]:
