@@ -7,9 +7,12 @@ when the committed pages are out of step.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,20 +71,38 @@ def _example(rule_id: str) -> tuple[Path, dict[str, Any]] | None:
 
     for folder in FIXTURES:
         for path in sorted(folder.glob(f"{rule_id.lower()}_*.yaml")):
-            try:
-                problems = run_checks(load_blueprint(path))
-            except BlueprintError as error:
-                problems = error.problems
+            # the same page from any checkout: paths relative to the repository, its root named
+            # "<repository>", and no extra base directories from the environment
+            relative = path.relative_to(ROOT)
+            with _at_repository_root():
+                try:
+                    problems = run_checks(load_blueprint(relative))
+                except BlueprintError as error:
+                    problems = error.problems
             for problem in problems:
                 if problem.id == rule_id:
-                    where = problem.file or str(path)
+                    where = ROOT / (problem.file or relative)
                     return path, {
                         "loc": problem.loc,
-                        "message": problem.message,
+                        "message": problem.message.replace(str(ROOT), "<repository>"),
                         "line": problem.line,
-                        "file": where,
+                        "file": str(where),
                     }
     return None
+
+
+@contextlib.contextmanager
+def _at_repository_root() -> Iterator[None]:
+    from aiinfra_iac.blueprint.confine import BASES_ENV
+
+    cwd, bases = os.getcwd(), os.environ.pop(BASES_ENV, None)
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        if bases is not None:
+            os.environ[BASES_ENV] = bases
 
 
 def checks() -> str:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from aiinfra_iac.blueprint.checks import RULES
 from aiinfra_iac.blueprint.shape_ids import RESOLVE_IDS, SHAPE_IDS
 
@@ -21,9 +23,13 @@ def _generator() -> ModuleType:
     return module
 
 
-def test_generated_pages_are_in_step() -> None:
+def test_generated_pages_are_in_step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the same pages from any checkout, working directory and AIINFRA_BASES
+    monkeypatch.setenv("AIINFRA_BASES", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
     for path, text in _generator().pages().items():
         assert path.read_text(encoding="utf-8") == text, f"run: python docs/generate.py ({path.name})"
+        assert str(ROOT) not in text
 
 
 def test_every_check_has_an_example_with_its_message() -> None:
