@@ -322,7 +322,9 @@ def plan_from_file(path: str | Path) -> tuple[ClusterPlan, list[Problem]]:
     checked = load_and_check(Path(path))
     loaded = checked.loaded
     try:
-        plan = resolve(loaded.blueprint, loaded.source_files, catalog_for(loaded))
+        # the spec.catalog file is a source too: `up` resumes only while none of them changed
+        sources = (*loaded.source_files, *([loaded.catalog_file] if loaded.catalog_file else []))
+        plan = resolve(loaded.blueprint, sources, catalog_for(loaded))
     except BlueprintError as error:
         located = []
         for problem in error.problems:

@@ -221,3 +221,16 @@ def test_catalog_list_shows_the_blueprint_s_entries(repo: Path) -> None:
     assert code == 1 and "AI010" in err and "Traceback" not in err
     code, _, err = names("--blueprint", str(repo / "missing.yaml"))
     assert code == 2 and "AI008" in err
+
+
+def test_the_catalog_file_is_a_plan_source_so_up_does_not_resume_past_a_change(repo: Path) -> None:
+    from aiinfra_iac.lifecycle.stages import fingerprint
+
+    catalog = write(repo / "catalog" / "site.yaml", SITE)
+    blueprint = write(repo / "cluster.yaml", BLUEPRINT)
+    plan, _ = plan_from_file(blueprint)
+    assert plan.source_files == (str(blueprint), os.path.realpath(catalog))
+    before = fingerprint(plan)
+    load_catalog.cache_clear()
+    write(catalog, SITE.replace("price_usd_hour: 1.6128", "price_usd_hour: 1.7"))
+    assert fingerprint(plan_from_file(blueprint)[0]) != before
