@@ -359,7 +359,16 @@ def _add_user_file(
             str(path),
             None,
         )
-    data = _read_path(path)
+    try:
+        data = _read_path(path)
+    except CatalogDataError as error:
+        if not located:
+            raise
+        mark = getattr(error.__cause__, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise UserCatalogError(
+            str(error).replace(f"catalog file {path}", "the catalog file"), str(path), line
+        ) from None
     lines = _section_lines(path.read_text(encoding="utf-8")) if located else {}
 
     def failed(message: str, section: str, items: list[Any]) -> CatalogDataError:

@@ -234,3 +234,15 @@ def test_the_catalog_file_is_a_plan_source_so_up_does_not_resume_past_a_change(r
     load_catalog.cache_clear()
     write(catalog, SITE.replace("price_usd_hour: 1.6128", "price_usd_hour: 1.7"))
     assert fingerprint(plan_from_file(blueprint)[0]) != before
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [("instance_types:\n  - {name: [\n", 3, "not valid YAML"), ("- just a list\n", None, "mapping")],
+)
+def test_unparsable_file_is_ai010_too(repo: Path, text: str, line: int | None, says: str) -> None:
+    catalog = write(repo / "catalog" / "site.yaml", text)
+    blueprint = write(repo / "cluster.yaml", BLUEPRINT)
+    [problem] = problems(blueprint)
+    assert (problem.id, problem.file, problem.line) == ("AI010", os.path.realpath(catalog), line)
+    assert says in problem.message
