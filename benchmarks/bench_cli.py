@@ -7,6 +7,7 @@ Run: ``python benchmarks/bench_cli.py [N]``.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -25,7 +26,9 @@ def _median_seconds(argv: list[str], runs: int) -> float:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", type=int, default=7, help="fresh starts per command (default 7)")
+    runs = max(1, parser.parse_args().runs)
     floor = _median_seconds([sys.executable, "-c", "import typer, pydantic"], runs)
     helps = _median_seconds([sys.executable, "-m", "aiinfra_iac.cli", "--help"], runs)
     ratio = helps / floor

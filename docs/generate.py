@@ -7,9 +7,12 @@ when the committed pages are out of step.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,18 +71,43 @@ def _example(rule_id: str) -> tuple[Path, dict[str, Any]] | None:
 
     for folder in FIXTURES:
         for path in sorted(folder.glob(f"{rule_id.lower()}_*.yaml")):
-            try:
-                problems = run_checks(load_blueprint(path))
-            except BlueprintError as error:
-                problems = error.problems
+            # the same page from any checkout: paths relative to the repository, its root named
+            # "<repository>", and no extra base directories from the environment
+            relative = path.relative_to(ROOT)
+            with _at_repository_root():
+                try:
+                    problems = run_checks(load_blueprint(relative))
+                except BlueprintError as error:
+                    problems = error.problems
             for problem in problems:
                 if problem.id == rule_id:
-                    return path, {"loc": problem.loc, "message": problem.message, "line": problem.line}
+                    where = ROOT / (problem.file or relative)
+                    return path, {
+                        "loc": problem.loc,
+                        "message": problem.message.replace(str(ROOT), "<repository>"),
+                        "line": problem.line,
+                        "file": str(where),
+                    }
     return None
+
+
+@contextlib.contextmanager
+def _at_repository_root() -> Iterator[None]:
+    from aiinfra_iac.blueprint.confine import BASES_ENV
+
+    cwd, bases = os.getcwd(), os.environ.pop(BASES_ENV, None)
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        if bases is not None:
+            os.environ[BASES_ENV] = bases
 
 
 def checks() -> str:
     from aiinfra_iac.blueprint.checks import RULES
+    from aiinfra_iac.blueprint.shape_ids import RESOLVE_IDS, SHAPE_IDS
 
     lines = [
         "# Check IDs",
@@ -91,22 +119,30 @@ def checks() -> str:
         "`aiinfra check --warnings-as-errors` fails on any warning not accepted that way.",
         "",
         "Blocks: AI0xx shape (loader), AI10x pools, AI12x provider, AI13x fabrics, AI14x fabric",
-        "risks, AI15x storage, AI16x scheduler (AI164-AI168: what no stage builds, suppressions),",
-        "AI17x tuning, AI18x validation thresholds, AI19x teams and platform services.",
+        "risks, AI15x storage, AI16x scheduler (AI164-AI169: what no stage builds, suppressions),",
+        "AI17x tuning, AI18x validation thresholds, AI19x teams and platform services, AI199 the",
+        "plan's join with the catalog. AI0xx and AI199 are raised by the loader, the schema and the",
+        "plan (`aiinfra_iac/blueprint/shape_ids.py`), the rest by the rules.",
         "",
     ]
-    for rule in RULES:
-        lines += [f"## {rule.id} — {rule.title} ({rule.level})", ""]
-        found = _example(rule.id)
+    shape = [(rule_id, title, "error", fix) for rule_id, (title, fix) in SHAPE_IDS.items()]
+    rules = [(rule.id, rule.title, rule.level, None) for rule in RULES]
+    resolved = [(rule_id, title, "error", fix) for rule_id, (title, fix) in RESOLVE_IDS.items()]
+    for rule_id, title, level, fix in (*shape, *rules, *resolved):
+        lines += [f"## {rule_id} — {title} ({level})", ""]
+        if fix is not None:
+            lines += [fix, ""]
+        found = _example(rule_id)
         if found is None:
-            lines += ["No fixture yet.", ""]
+            lines += [] if fix is not None else ["No fixture yet.", ""]
             continue
-        path, problem = found
-        text = path.read_text().splitlines()
+        _path, problem = found
+        holder = Path(problem["file"]).resolve()  # the fixture, or the file it names (spec.catalog)
+        text = holder.read_text().splitlines()
         line = problem["line"] or 1
         excerpt = "\n".join(text[max(1, line - 3) : line])
         lines += [
-            f"`{path.relative_to(ROOT)}`, `{problem['loc']}`:",
+            f"`{holder.relative_to(ROOT)}`" + (f", `{problem['loc']}`:" if problem["loc"] else ":"),
             "",
             "```yaml",
             re.sub(r"\s+# <-$", "", excerpt, flags=re.M),

@@ -36,17 +36,21 @@ def allowed_roots(top: Path, bases: Iterable[Path] = ()) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(roots))
 
 
-def refusal(entry: str, base: Path, roots: tuple[Path, ...]) -> str | None:
+def refusal(
+    entry: str, base: Path, roots: tuple[Path, ...], what: str = "base blueprint", key: str = "extends"
+) -> str | None:
     """Why the base ``entry`` (resolved to ``base``) may not be read, or None when it may.
 
-    The message names the entry and the roots, never anything read from the file."""
+    ``what``/``key`` name the file and the blueprint key for other files read the same way
+    (``spec.catalog``). The message names the entry and the roots, never anything read from the file."""
     real = Path(os.path.realpath(base))
     if not any(real == root or root in real.parents for root in roots):
         via = " (through a symlink)" if real != Path(os.path.abspath(base)) else ""
         shown = ", ".join(str(r) for r in roots)
         return (
-            f"base blueprint '{entry}' is outside the blueprint's repository{via}; extends may read only "
-            f"under {shown}: copy the base there or allow its directory with --bases DIR or {BASES_ENV}"
+            f"{what} '{entry}' is outside the blueprint's repository{via}; {key} may read only "
+            f"under {shown}: copy the {what.split()[0]} there or allow its directory with --bases DIR or "
+            f"{BASES_ENV}"
         )
     try:
         mode = os.stat(real).st_mode
@@ -55,9 +59,9 @@ def refusal(entry: str, base: Path, roots: tuple[Path, ...]) -> str | None:
     if mode is not None and stat.S_ISDIR(mode):
         return None  # the caller's AI008 names the directory
     if not entry.endswith(YAML_SUFFIXES) or not real.name.endswith(YAML_SUFFIXES):
-        return f"base blueprint '{entry}' is not a .yaml or .yml file; extends reads only blueprints"
+        return f"{what} '{entry}' is not a .yaml or .yml file; {key} reads only YAML files"
     if mode is not None and not stat.S_ISREG(mode):
-        return f"base blueprint '{entry}' is not a regular file (a FIFO, socket or device)"
+        return f"{what} '{entry}' is not a regular file (a FIFO, socket or device)"
     return None
 
 

@@ -3,7 +3,9 @@
 ``load_blueprint(path)`` returns a :class:`LoadedBlueprint` whose ``locate(loc)`` names the
 file and line each final value came from — the extending file or one of its bases — so
 every later problem can point at the line to edit. Every failure is a ``BlueprintError``
-holding problems with stable IDs (AI001-AI009; see docs/ARCHITECTURE.md "Check IDs").
+holding problems with stable IDs (AI001-AI009; see docs/ARCHITECTURE.md "Check IDs"). A user
+catalog named by ``spec.catalog`` is found (and confined) here; its entries are checked when the
+catalog is loaded (AI010, :func:`aiinfra_iac.blueprint.checks.catalog_for`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class LoadedBlueprint:
     source_files: tuple[str, ...]
     """The blueprint file first, then every base it extends (depth-first, each once)."""
     lines: dict[LocPath, tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    catalog_file: str | None = None
+    """Real path of the user catalog ``spec.catalog`` names (confined like ``extends:``), if any."""
 
     def locate(self, loc: str | LocPath) -> tuple[str, int | None]:
         """File and line of ``loc`` (``spec.nodePools[0].count`` or a tuple path).
@@ -71,7 +75,30 @@ def load_blueprint(path: Path, *, bases: Sequence[Path] = ()) -> LoadedBlueprint
         blueprint = Blueprint.model_validate(data)
     except ValidationError as error:
         raise BlueprintError(problems_from_validation_error(error, data, Blueprint, locate)) from None
-    return LoadedBlueprint(blueprint, tuple(sources), lines)
+    catalog_file = _catalog_file(blueprint.spec.catalog, locate(("spec", "catalog")), roots)
+    return LoadedBlueprint(blueprint, tuple(sources), lines, catalog_file)
+
+
+def _catalog_file(entry: str | None, where: Location, roots: tuple[Path, ...]) -> str | None:
+    """The real path of ``spec.catalog``: relative to the file that wrote it and read under the
+    rules of ``extends:`` (AI009 outside the repository, AI007 missing, AI008 not a file)."""
+    if entry is None:
+        return None
+    file, line = where
+    path = Path(file or ".").parent / entry
+    refused = refusal(entry, path, roots, what="catalog file", key="spec.catalog")
+    if refused is not None:
+        raise BlueprintError([Problem("AI009", "spec.catalog", refused, file, line)])
+    if path.is_dir():
+        message = f"catalog file '{entry}' is a directory ({path}); name a YAML file in it"
+        raise BlueprintError([Problem("AI008", "spec.catalog", message, file, line)])
+    if not path.is_file():
+        message = (
+            f"catalog file '{entry}' not found (looked for {path}); the path is relative to the file "
+            "that names it"
+        )
+        raise BlueprintError([Problem("AI007", "spec.catalog", message, file, line)])
+    return os.path.realpath(path)
 
 
 def merged_data(path: Path, *, bases: Sequence[Path] = ()) -> Any:

@@ -221,7 +221,7 @@ class NodePool(BlueprintModel):
     name: str = Field(pattern=DNS1123_LABEL, description="Pool name; nodes are named <pool>-<n>.")
     role: PoolRole = Field(
         default="compute",
-        description="compute: runs jobs; controller: scheduler head (slurmctld, Ray head); login: users.",
+        description="compute: runs jobs; controller: scheduler head (slurmctld); login: users.",
     )
     instance_type: str | None = Field(
         default=None,
@@ -494,7 +494,8 @@ class RayScheduler(BlueprintModel):
 class Scheduler(BlueprintModel):
     """The workload scheduler."""
 
-    type: Literal["kubernetes", "slurm", "ray"]
+    # "ray" stays in the type so older blueprints load, then AI169 refuses it with what to use instead
+    type: Literal["kubernetes", "slurm", "none", "ray"]
     kubernetes: KubernetesScheduler | None = None
     slurm: SlurmScheduler | None = None
     ray: RayScheduler | None = None
@@ -726,6 +727,15 @@ class ClusterSpec(BlueprintModel):
     validation: Validation = Field(default_factory=Validation)
     suppress: list[Suppression] = Field(
         default_factory=list, description="Warnings accepted on purpose, each with a reason."
+    )
+    catalog: str | None = Field(
+        default=None,
+        max_length=1024,
+        pattern=r"^[^\x00]+\.ya?ml$",
+        description=(
+            "A user catalog file (relative to the file that names it, inside the repository) adding "
+            "instance_types and nics, with the fields and sources of the built-in catalog."
+        ),
     )
 
 

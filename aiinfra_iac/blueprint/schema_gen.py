@@ -52,10 +52,13 @@ DESCRIPTIONS: dict[str, str] = {
     "Platform.featureStore": "feast (Helm chart; Kubernetes only, AI165).",
     "RayScheduler.version": "Ray version to pin.",
     "RdmaValidation.enabled": "Run perftest (ib_write_bw) on every rail.",
-    "Scheduler.type": "kubernetes | slurm | ray.",
+    "Scheduler.type": (
+        "kubernetes | slurm | none (nodes only: run jobs with torchrun/mpirun over ssh); "
+        "ray is refused (AI169): use kubernetes with platform.ray."
+    ),
     "Scheduler.kubernetes": "Settings for type kubernetes.",
     "Scheduler.slurm": "Settings for type slurm.",
-    "Scheduler.ray": "Settings for type ray.",
+    "Scheduler.ray": "Settings for type ray (refused by AI169; kept so older blueprints load).",
     "Storage.name": "Name pools use in `storage:`.",
     "Storage.type": "fsx-lustre | s3 | nfs | local-nvme.",
     "Taint.key": "Taint key.",
@@ -171,6 +174,7 @@ EXAMPLES: dict[str, Any] = {
     "TeamQuota.gpus": 64,
     "TeamQuota.borrowingLimit": 32,
     "TeamQuota.lendingLimit": 16,
+    "ClusterSpec.catalog": "catalog/site.yaml",
 }
 
 _NAMED_LISTS = ("NodePool", "Fabric", "Dpu", "Storage")

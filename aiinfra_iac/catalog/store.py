@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ _GB_PER_GIB = 2**30 / 10**9
 
 USER_CATALOG_ENV = "AIINFRA_CATALOG"
 """A YAML file adding ``instance_types`` and ``nics`` entries (same fields and ``sources`` as the
-built-in files); checked like them, and an entry may not redefine a built-in one."""
+built-in files); checked like them, and an entry may not redefine a built-in one. A blueprint
+names its own such file with ``spec.catalog`` (:func:`load_catalog`'s ``user_file``)."""
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -290,41 +292,136 @@ def _expectations(gpus: Mapping[str, GpuModel]) -> tuple[tuple[NcclExpectation, 
 # --------------------------------------------------------------------------- public API
 
 
-def _user_additions(
-    gpus: Mapping[str, GpuModel], instance_types: dict[str, InstanceType], nics: dict[str, Nic]
+class UserCatalogError(CatalogDataError):
+    """A user catalog named by a blueprint's ``spec.catalog`` is wrong: the message, the file and
+    the line of the entry (or section) at fault, so ``check`` can report it like any problem."""
+
+    def __init__(self, message: str, file: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+
+MAX_USER_CATALOG_BYTES = 2**20
+"""A ``spec.catalog`` file arrives with a pull request: bounded before it is parsed."""
+
+_SECTIONS = {"instance_types": "name", "nics": "id"}
+"""The sections a user catalog may add to, each with the key that names an entry."""
+
+
+def _section_lines(text: str) -> dict[str, tuple[int, list[int]]]:
+    """Line of each section key and of each of its entries (1-based), from the YAML node tree."""
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return {}  # _read_path has reported the syntax error already
+    found: dict[str, tuple[int, list[int]]] = {}
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            items = value.value if isinstance(value, yaml.SequenceNode) else []
+            found[str(key.value)] = (key.start_mark.line + 1, [item.start_mark.line + 1 for item in items])
+    return found
+
+
+def _line_of(
+    message: str, section: str, items: list[Any], lines: dict[str, tuple[int, list[int]]]
+) -> int | None:
+    """The line of the entry a catalog error names (by index, or by its name), else its section's."""
+    section_line, entry_lines = lines.get(section, (None, []))
+    match = re.search(rf"{section}\[(\d+)\]", message)
+    if match and int(match.group(1)) < len(entry_lines):
+        return entry_lines[int(match.group(1))]
+    name_key = _SECTIONS.get(section, "")
+    for index, item in enumerate(items):
+        name = item.get(name_key) if isinstance(item, dict) else None
+        if isinstance(name, str) and name in message and index < len(entry_lines):
+            return entry_lines[index]
+    return section_line
+
+
+def _add_user_file(
+    path: Path,
+    where: str,
+    gpus: Mapping[str, GpuModel],
+    instance_types: dict[str, InstanceType],
+    nics: dict[str, Nic],
+    located: bool,
 ) -> None:
-    """Add the entries of ``$AIINFRA_CATALOG`` (checked like the built-in data) in place."""
-    name = os.environ.get(USER_CATALOG_ENV)
-    if not name:
-        return
-    path = Path(name).expanduser()
-    data = _read_path(path)
-    unknown = sorted(set(data) - {"instance_types", "nics", "sources"})
-    if unknown:
-        raise CatalogDataError(
-            f"{path}: unknown section(s) {', '.join(unknown)}; use instance_types and nics"
+    """Check the user catalog at ``path`` like the built-in data and add its entries in place.
+
+    ``located`` (``spec.catalog``) raises :class:`UserCatalogError` naming the file and line;
+    otherwise (``$AIINFRA_CATALOG``) a :class:`CatalogDataError` naming ``where``."""
+    if located and path.stat().st_size > MAX_USER_CATALOG_BYTES:
+        raise UserCatalogError(
+            f"the catalog file is larger than {MAX_USER_CATALOG_BYTES // 2**20} MiB; a site catalog "
+            "adds a few entries",
+            str(path),
+            None,
         )
-    where = f"{USER_CATALOG_ENV}={path}"
-    added_types = _instance_types(gpus, {"instance_types": data.get("instance_types") or []}, where)
-    added_nics = _nics({"nics": data.get("nics") or []}, where)
-    for added, builtin, kind in ((added_types, instance_types, "instance type"), (added_nics, nics, "NIC")):
-        clash = sorted(set(added) & set(builtin))
+    try:
+        data = _read_path(path)
+    except CatalogDataError as error:
+        if not located:
+            raise
+        mark = getattr(error.__cause__, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise UserCatalogError(
+            str(error).replace(f"catalog file {path}", "the catalog file"), str(path), line
+        ) from None
+    lines = _section_lines(path.read_text(encoding="utf-8")) if located else {}
+
+    def failed(message: str, section: str, items: list[Any]) -> CatalogDataError:
+        if not located:
+            return CatalogDataError(message)
+        shown = message.removeprefix(f"{where}: ")
+        return UserCatalogError(shown, str(path), _line_of(message, section, items, lines))
+
+    unknown = sorted(set(data) - {*_SECTIONS, "sources"})
+    if unknown:
+        raise failed(
+            f"{where}: unknown section(s) {', '.join(unknown)}; use instance_types and nics", unknown[0], []
+        )
+    raw_types = data.get("instance_types") or []
+    raw_nics = data.get("nics") or []
+    try:
+        added_types = _instance_types(gpus, {"instance_types": raw_types}, where)
+    except CatalogDataError as error:
+        raise failed(str(error), "instance_types", raw_types) from None
+    try:
+        added_nics = _nics({"nics": raw_nics}, where)
+    except CatalogDataError as error:
+        raise failed(str(error), "nics", raw_nics) from None
+    for added, known, kind, section, raw in (
+        (added_types, instance_types, "instance type", "instance_types", raw_types),
+        (added_nics, nics, "NIC", "nics", raw_nics),
+    ):
+        clash = sorted(set(added) & set(known))
         if clash:
-            raise CatalogDataError(
-                f"{where}: {kind} {', '.join(clash)} is in the built-in catalog already; "
-                "a user catalog only adds entries"
+            raise failed(
+                f"{where}: {kind} {', '.join(clash)} is in the built-in catalog already "
+                f"(or in ${USER_CATALOG_ENV}); a user catalog only adds entries",
+                section,
+                raw,
             )
     instance_types.update(added_types)
     nics.update(added_nics)
 
 
 @functools.cache
-def load_catalog() -> Catalog:
-    """Every catalog fact (built-in plus ``$AIINFRA_CATALOG``), loaded and checked once per process."""
+def load_catalog(user_file: str | None = None) -> Catalog:
+    """Every catalog fact: built-in, plus ``$AIINFRA_CATALOG``, plus ``user_file`` (a blueprint's
+    ``spec.catalog``, an absolute path the loader has confined); loaded and checked once per
+    process and file."""
     gpus = _gpus()
     nics = _nics()
     instance_types = _instance_types(gpus)
-    _user_additions(gpus, instance_types, nics)
+    env_file = os.environ.get(USER_CATALOG_ENV)
+    if env_file:
+        path = Path(env_file).expanduser()
+        _add_user_file(path, f"{USER_CATALOG_ENV}={path}", gpus, instance_types, nics, located=False)
+    if user_file is not None:
+        _add_user_file(Path(user_file), user_file, gpus, instance_types, nics, located=True)
     nccl, expectations = _expectations(gpus)
     return Catalog(
         gpus=gpus,

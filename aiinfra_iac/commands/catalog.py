@@ -1,18 +1,25 @@
-"""``aiinfra catalog list [gpus|instances|nics|systems] [--format text|json]``: the catalog's facts.
+"""``aiinfra catalog list [gpus|instances|nics|systems] [--format text|json] [--blueprint FILE]``.
 
-Every row carries its public source, so a reviewer can verify a number before trusting a
-threshold derived from it. Exit codes: 0, 2 unknown section.
+The catalog's facts: built-in, plus ``$AIINFRA_CATALOG``, plus with ``--blueprint`` that
+blueprint's ``spec.catalog`` file. Every row carries its public source, so a reviewer can verify
+a number before trusting a threshold derived from it. Exit codes: 0, 1 invalid blueprint or
+catalog entry, 2 unknown section or unreadable blueprint.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aiinfra_iac.commands._common import OutputFormat, stdout_console
+from aiinfra_iac.commands._common import BasesOption, OutputFormat, fail, stdout_console
+from aiinfra_iac.errors import EXIT_FAILED, BlueprintError, UsageError
+
+if TYPE_CHECKING:  # `aiinfra --help` must not load the models (tests/test_cli_imports.py)
+    from aiinfra_iac.catalog.types import Catalog
 
 CATALOG_SCHEMA_VERSION = 1
 
@@ -28,11 +35,11 @@ class Section(enum.StrEnum):
     systems = "systems"
 
 
-def rows(section: Section) -> list[dict[str, Any]]:
-    """The catalog section as JSON-ready rows, sorted by name."""
+def rows(section: Section, catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """The catalog section as JSON-ready rows, sorted by name (default: built-in + $AIINFRA_CATALOG)."""
     from aiinfra_iac.catalog import load_catalog
 
-    catalog = load_catalog()
+    catalog = catalog or load_catalog()
     if section is Section.gpus:
         return [
             {
@@ -91,9 +98,14 @@ def list_command(
         Section, typer.Argument(help="gpus, instances, nics or systems (on-prem DGX).")
     ] = Section.instances,
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (OutputFormat.text),
+    blueprint: Annotated[
+        Path | None,
+        typer.Option("--blueprint", help="Include this blueprint's spec.catalog file.", show_default=False),
+    ] = None,
+    bases: BasesOption = None,
 ) -> None:
     """List one section of the catalog with the public source of each entry."""
-    found = rows(section)
+    found = rows(section, None if blueprint is None else _blueprint_catalog(blueprint))
     if format is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -114,3 +126,20 @@ def list_command(
             )
         )
     stdout_console().print(table)
+
+
+def _blueprint_catalog(path: Path) -> Catalog:
+    """The catalog ``path`` is checked against (with its ``spec.catalog``); exit 1 with the check
+    report when the blueprint or its catalog file is invalid, 2 when it cannot be read."""
+    from aiinfra_iac.blueprint import load_blueprint
+    from aiinfra_iac.blueprint.checks import catalog_for
+    from aiinfra_iac.blueprint.report import print_text_report
+    from aiinfra_iac.commands._common import stderr_console
+
+    try:
+        return catalog_for(load_blueprint(path))
+    except UsageError as error:
+        fail(error)
+    except BlueprintError as error:
+        print_text_report(stderr_console(), error.problems, [str(path)])
+        raise typer.Exit(EXIT_FAILED) from error

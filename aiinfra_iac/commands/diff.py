@@ -1,4 +1,4 @@
-"""``aiinfra diff FILE [--detailed-exitcode] [--state-dir DIR]``: desired vs deployed.
+"""``aiinfra diff FILE [--detailed-exitcode] [--format text|json] [--state-dir DIR]``: desired vs deployed.
 
 Two comparisons: the cloud/Kubernetes side (a Pulumi refresh + preview of the stack, so drift made
 outside Pulumi shows) and the node configuration (the configure stage in Ansible check mode,
@@ -6,11 +6,13 @@ against the nodes of the deployment record — the inventory ``up`` applied).
 Exit codes: 0 no changes (or changes without ``--detailed-exitcode``), 1 error (a usage error
 or a missing tool included: 2 means only "changes present", as ``terraform plan
 -detailed-exitcode`` does), 2 changes present (with ``--detailed-exitcode``), 3 nodes unreachable,
-130 interrupted.
+130 interrupted. ``--format json`` prints one document on stdout (``schemaVersion``, ``cluster``,
+``changesPresent``, ``cloud``, ``nodes``); an invalid blueprint prints the check document there.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -18,6 +20,7 @@ import typer
 from aiinfra_iac.commands._common import (
     BasesOption,
     BlueprintArgument,
+    OutputFormat,
     StateDirOption,
     fail,
     on_interrupt,
@@ -35,15 +38,20 @@ def command(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none).")
     ] = False,
     state_dir: StateDirOption = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="text or json (one document on stdout).")
+    ] = (OutputFormat.text),
 ) -> None:
     """Show what differs between the blueprint and the cluster.
 
     Exit codes: 0 none, 1 error, 2 changes present (with --detailed-exitcode), 3 unreachable, 130 interrupted.
     """
-    from aiinfra_iac.commands._planload import load_plan
+    from aiinfra_iac.commands._planload import exit_if_invalid_json, load_plan
 
     err = stderr_console()
     out = stdout_console()
+    if format is OutputFormat.json:
+        exit_if_invalid_json(file, unreadable_code=EXIT_FAILED)  # 2 means "changes present" here
     try:
         with on_interrupt("diff"):
             from aiinfra_iac.lifecycle.diffing import diff_cluster
@@ -55,8 +63,11 @@ def command(
             typer.echo(str(error), err=True)
             raise typer.Exit(EXIT_FAILED) from error
         fail(error)
-    for line in report.lines():
-        out.print(markup(line), highlight=False)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        for line in report.lines():
+            out.print(markup(line), highlight=False)
     if detailed_exitcode and report.changes_present:
         raise typer.Exit(EXIT_CHANGES_PRESENT)
     raise typer.Exit(EXIT_OK)

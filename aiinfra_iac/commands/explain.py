@@ -3,7 +3,8 @@
 Each line is a field path, its value after the ``extends:`` merge and the ``file:line`` it
 was written at, so it is clear which base a value comes from. FIELD narrows the list to a
 path and what is under it, e.g. ``spec.fabrics[0]``. Exit codes: 0, 1 invalid blueprint or
-FIELD matching nothing, 2 unreadable file.
+FIELD matching nothing, 2 unreadable file; with ``--format json`` a blueprint that does not load
+prints the check document (``ok: false``) on stdout.
 """
 
 from __future__ import annotations
@@ -26,6 +27,26 @@ def _where(file: str | None, line: int | None) -> str:
     return f"{file}:{line}" if line is not None else file
 
 
+def _report_json(error: AiinfraError, file: Path) -> None:
+    """With --format json, a blueprint that does not load prints the check document (``ok: false``)
+    on stdout and its report on stderr; exit 1 (2 unreadable). Rules (AI1xx) are not run:
+    explain serves to fix a blueprint they refuse."""
+    from aiinfra_iac.blueprint.report import json_report, print_text_report
+    from aiinfra_iac.blueprint.yaml_source import UnreadableFileError
+    from aiinfra_iac.commands._common import stderr_console
+    from aiinfra_iac.errors import BlueprintError
+
+    if isinstance(error, UnreadableFileError):
+        problems = [error.problem]
+    elif isinstance(error, BlueprintError):
+        problems = list(error.problems)
+    else:
+        return
+    print_text_report(stderr_console(), problems, [str(file)])
+    typer.echo(json_report(problems))
+    raise typer.Exit(error.exit_code)
+
+
 def command(
     file: BlueprintArgument,
     bases: BasesOption = None,
@@ -44,6 +65,8 @@ def command(
     try:
         origins = explain(load_blueprint(Path(file)), field, defaults)
     except AiinfraError as error:
+        if format is OutputFormat.json:
+            _report_json(error, file)
         fail(error)
     if format is OutputFormat.json:
         document = {

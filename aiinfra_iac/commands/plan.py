@@ -46,18 +46,6 @@ def _suppressed(file: Path) -> list[dict[str, str]]:
     return [{"id": s.id, "reason": s.reason} for s in load_blueprint(file).blueprint.spec.suppress]
 
 
-def _invalid_json(file: Path) -> None:
-    """With --format json, an invalid blueprint prints the check document on stdout."""
-    from aiinfra_iac.blueprint.report import json_report, print_text_report
-    from aiinfra_iac.commands.check import check_files
-
-    problems, code = check_files([file])
-    if code != EXIT_OK:
-        print_text_report(stderr_console(), problems, [str(file)])
-        typer.echo(json_report(problems))
-        raise typer.Exit(code)
-
-
 def command(
     file: BlueprintArgument,
     bases: BasesOption = None,
@@ -70,12 +58,12 @@ def command(
     ] = None,
 ) -> None:
     """Show the resources, configuration and validation checks of a blueprint, offline (0 ok, 1 invalid)."""
-    from aiinfra_iac.commands._planload import load_plan
+    from aiinfra_iac.commands._planload import exit_if_invalid_json, load_plan
 
     err = stderr_console()
     old = _read_old(compare) if compare is not None else None
     if format is PlanFormat.json:
-        _invalid_json(file)
+        exit_if_invalid_json(file)
     try:
         from aiinfra_iac.lifecycle.document import plan_document
 

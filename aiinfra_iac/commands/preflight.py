@@ -29,9 +29,11 @@ def command(
     """Check offerings, quotas, reservations, AMIs and EKS pins in AWS (0 ok, 1 problems, 2 no creds)."""
     import datetime as dt
 
-    from aiinfra_iac.commands._planload import load_plan
+    from aiinfra_iac.commands._planload import exit_if_invalid_json, load_plan
 
     err = stderr_console()
+    if format is OutputFormat.json:
+        exit_if_invalid_json(file)
     try:
         from aiinfra_iac.catalog.aws_pins import load_aws_pins
         from aiinfra_iac.preflight.aws_api import Boto3Api

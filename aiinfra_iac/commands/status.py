@@ -37,9 +37,11 @@ def command(
     state_dir: StateDirOption = None,
 ) -> None:
     """Show the sandbox's nodes, addresses, services and their state (0 ok, 2 usage)."""
-    from aiinfra_iac.commands._planload import load_plan
+    from aiinfra_iac.commands._planload import exit_if_invalid_json, load_plan
 
     err = stderr_console()
+    if output == OutputFormat.json:
+        exit_if_invalid_json(file)
     try:
         from aiinfra_iac.provision import engine, sandbox
         from aiinfra_iac.provision.sandbox_status import collect

@@ -85,6 +85,10 @@ def command(
     Exit codes: 0 pass/warn, 1 fail, 2 usage/missing tool, 3 unreachable, 130 interrupted.
     """
     err = stderr_console()
+    if format is OutputFormat.json:
+        from aiinfra_iac.commands._planload import exit_if_invalid_json
+
+        exit_if_invalid_json(file)
     try:
         with on_interrupt("validate"):
             from aiinfra_iac.deployment.paths import new_results_dir, usable_state_dir, validate_dir

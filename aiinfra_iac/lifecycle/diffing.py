@@ -18,6 +18,9 @@ from aiinfra_iac.lifecycle.up_stages import current_deployment
 from aiinfra_iac.plan.model import ClusterPlan
 from aiinfra_iac.provision.providers import provider_for
 
+DIFF_SCHEMA_VERSION = 1
+"""Version of ``diff --format json``; raised when a key changes meaning or goes away."""
+
 EngineFactory = Callable[[ClusterPlan], Any]
 ConfigureCheck = Callable[..., Any]
 
@@ -41,6 +44,16 @@ class DiffReport:
         nodes = f"{len(self.node_changes)} node(s) differ: {shown}" if self.node_changes else self.node_detail
         verdict = "changes present" if self.changes_present else "no changes"
         return [f"{self.cluster}: {verdict}", f"  cloud: {self.cloud_detail}", f"  nodes: {nodes}"]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``diff --format json`` document (every node that differs, not a shortened list)."""
+        return {
+            "schemaVersion": DIFF_SCHEMA_VERSION,
+            "cluster": self.cluster,
+            "changesPresent": self.changes_present,
+            "cloud": {"changes": self.cloud_changes, "detail": self.cloud_detail},
+            "nodes": {"changed": list(self.node_changes), "detail": self.node_detail},
+        }
 
 
 def _default_engine(state: Path, console: Console) -> EngineFactory:

@@ -22,7 +22,8 @@ STAGES: tuple[Stage, ...] = ("provision", "configure", "validate")
 
 
 def fingerprint(plan: ClusterPlan) -> str:
-    """SHA-256 over the plan's name and the bytes of every blueprint file it was built from."""
+    """SHA-256 over the plan's name and the bytes of every file it was built from (blueprint, bases,
+    ``spec.catalog``)."""
     digest = hashlib.sha256(plan.name.encode())
     for name in plan.source_files:
         digest.update(name.encode())

@@ -202,7 +202,7 @@ class ClusterPlan(PlanModel):
     stack: str | None = None
     """``metadata.stack``: an explicit Pulumi stack name (see ``deployment.paths.stack_name``)."""
     source_files: tuple[str, ...]
-    """The blueprint file and every base it extends, in merge order."""
+    """The blueprint file and every base it extends, in merge order, then its ``spec.catalog`` file."""
     provider: Provider
     scheduler: Scheduler
     platform: Platform

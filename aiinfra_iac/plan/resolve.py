@@ -298,11 +298,11 @@ class _Resolver:
             raise _Failure(f"spec.fabrics[{index}].{error.field}", error.message) from None
 
 
-def with_system_pool_cost(plan: ClusterPlan) -> ClusterPlan:
+def with_system_pool_cost(plan: ClusterPlan, catalog: Catalog | None = None) -> ClusterPlan:
     """The summary's hourly estimate with the EKS system node group added: AWS bills those nodes too."""
     from aiinfra_iac.plan.system_pool import system_pool
 
-    extra = system_pool(plan)
+    extra = system_pool(plan, catalog)
     if extra is None:
         return plan
     pools = [(p.hourly_usd_per_node, p.count) for p in (*plan.pools, extra)]
@@ -310,10 +310,16 @@ def with_system_pool_cost(plan: ClusterPlan) -> ClusterPlan:
     return plan.model_copy(update={"summary": summary})
 
 
-def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPlan:
-    """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined."""
+def resolve(
+    blueprint: Blueprint, source_files: Sequence[str] = (), catalog: Catalog | None = None
+) -> ClusterPlan:
+    """The resolved cluster; raises :class:`BlueprintError` when a fact cannot be joined.
+
+    ``catalog`` is the one the blueprint was checked against (with its ``spec.catalog``);
+    default: the built-in catalog plus ``$AIINFRA_CATALOG``."""
+    facts = catalog or load_catalog()
     try:
-        return with_system_pool_cost(with_roles(_Resolver(blueprint, load_catalog()).plan(source_files)))
+        return with_system_pool_cost(with_roles(_Resolver(blueprint, facts).plan(source_files)), facts)
     except _Failure as failure:
         file = source_files[0] if source_files else None
         raise BlueprintError(
@@ -324,11 +330,14 @@ def resolve(blueprint: Blueprint, source_files: Sequence[str] = ()) -> ClusterPl
 def plan_from_file(path: str | Path) -> tuple[ClusterPlan, list[Problem]]:
     """Load, check and resolve a blueprint file; returns the plan and the warnings."""
     from aiinfra_iac.blueprint import load_and_check
+    from aiinfra_iac.blueprint.checks import catalog_for
 
     checked = load_and_check(Path(path))
     loaded = checked.loaded
     try:
-        plan = resolve(loaded.blueprint, loaded.source_files)
+        # the spec.catalog file is a source too: `up` resumes only while none of them changed
+        sources = (*loaded.source_files, *([loaded.catalog_file] if loaded.catalog_file else []))
+        plan = resolve(loaded.blueprint, sources, catalog_for(loaded))
     except BlueprintError as error:
         located = []
         for problem in error.problems:

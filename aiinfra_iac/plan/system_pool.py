@@ -13,22 +13,24 @@ from __future__ import annotations
 
 from aiinfra_iac.blueprint.models import Capacity, KubernetesScheduler
 from aiinfra_iac.catalog.store import load_catalog
+from aiinfra_iac.catalog.types import Catalog
 from aiinfra_iac.plan.cost import pool_cost
 from aiinfra_iac.plan.model import ClusterPlan, PoolPlan
 
 SYSTEM_POOL = "aiinfra-system"
 
 
-def system_pool(plan: ClusterPlan) -> PoolPlan | None:
+def system_pool(plan: ClusterPlan, catalog: Catalog | None = None) -> PoolPlan | None:
     """The untainted system node group of an EKS cluster on aws, or None (another provider or
-    scheduler, an untainted pool exists, or ``systemNodes`` is 0)."""
+    scheduler, an untainted pool exists, or ``systemNodes`` is 0). ``catalog``: the one the blueprint
+    was checked against (its ``spec.catalog`` may add the system instance type); default the built-in."""
     if plan.provider.type != "aws" or plan.scheduler.type != "kubernetes":
         return None
     settings = plan.scheduler.kubernetes or KubernetesScheduler()
     if settings.system_nodes == 0 or any(not pool.taints for pool in plan.pools):
         return None
     count = settings.system_nodes
-    instance = load_catalog().instance_types.get(settings.system_instance_type)
+    instance = (catalog or load_catalog()).instance_types.get(settings.system_instance_type)
     cost = pool_cost("aws", instance, Capacity())
     return PoolPlan(
         name=SYSTEM_POOL,

@@ -1,4 +1,4 @@
-"""Table-driven tests of checks.scheduler (AI160-162), tuning (AI170-173), validation (AI180-182)."""
+"""Table-driven tests of checks.scheduler (AI160-162, AI169), tuning (AI170-173), validation (AI180-182)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         "AI162",
         ["spec.scheduler.type"],
     ),
+    ("no scheduler on hosts", build(ONPREM, ("spec.scheduler", {"type": "none"})), "AI169", []),
+    ("ray on aws", build(AWS, ("spec.scheduler", {"type": "ray"})), "AI169", ["spec.scheduler.type"]),
+    ("ray on hosts", build(ONPREM, ("spec.scheduler", {"type": "ray"})), "AI169", ["spec.scheduler.type"]),
     (
         "known NCCL variable",
         build(AWS, (ENV, {"NCCL_IB_QPS_PER_CONNECTION": "4", "FI_EFA_FORK_SAFE": "1"})),
@@ -150,3 +153,11 @@ def test_nccl_typo_suggests_closest() -> None:
 
     (problem,) = problems(build(AWS, (ENV, {"NCCL_IB_QPS_PER_CONECTION": "4"})), "AI170")
     assert "did you mean 'NCCL_IB_QPS_PER_CONNECTION'?" in problem.message
+
+
+@pytest.mark.parametrize(("base", "instead"), [(AWS, "platform: {ray: true}"), (ONPREM, "{type: slurm}")])
+def test_standalone_ray_says_what_to_use_instead(base: dict[str, Any], instead: str) -> None:
+    from bp_fakes import problems
+
+    (problem,) = problems(build(base, ("spec.scheduler", {"type": "ray"})), "AI169")
+    assert instead in problem.message and "{type: none}" in problem.message

@@ -20,7 +20,7 @@ spec:
   nodePools:
     - name: sandbox
       count: 2
-  scheduler: {type: ray}
+  scheduler: {type: none}
 """
 
 
@@ -211,8 +211,8 @@ def test_an_extends_chain_within_the_limit_loads(tmp_path: Path) -> None:
         ("count: 2", "count: '2'", "spec.nodePools[0].count", "write the number without quotes"),
         ("count: 2", "count: lots", "spec.nodePools[0].count", "valid integer"),
         (
-            "type: ray}",
-            "type: ray}\n  observability: {alerts: yes}",
+            "type: none}",
+            "type: none}\n  observability: {alerts: yes}",
             "spec.observability.alerts",
             "true or false",
         ),

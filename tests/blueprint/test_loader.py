@@ -130,11 +130,11 @@ def test_later_base_overrides_earlier_and_child_overrides_all(tmp_path: Path) ->
 
 
 def test_nested_extends_resolve_relative_to_each_file(tmp_path: Path) -> None:
-    write(tmp_path, "lib/core.yaml", "spec:\n  scheduler: {type: ray}\n")
+    write(tmp_path, "lib/core.yaml", "spec:\n  scheduler: {type: none}\n")
     write(tmp_path, "lib/team/mid.yaml", "extends: [../core.yaml]\nspec:\n  provider: {type: local}\n")
     path = write(tmp_path, "c.yaml", HEAD + "extends: [lib/team/mid.yaml]\nspec:\n  nodePools: [{name: p}]\n")
     loaded = load_blueprint(path)
-    assert loaded.blueprint.spec.scheduler.type == "ray"
+    assert loaded.blueprint.spec.scheduler.type == "none"
     assert [Path(f).name for f in loaded.source_files] == ["c.yaml", "mid.yaml", "core.yaml"]
 
 
@@ -145,7 +145,7 @@ def test_unnamed_lists_are_replaced(tmp_path: Path) -> None:
         "c.yaml",
         HEAD
         + "extends: [b.yaml]\nspec:\n  provider: {type: local}\n  nodePools: [{name: p}]\n"
-        + "  scheduler: {type: ray}\n"
+        + "  scheduler: {type: none}\n"
         + "  validation: {nccl: {collectives: [alltoall]}}\n",
     )
     assert load_blueprint(path).blueprint.spec.validation.nccl.collectives == ["alltoall"]
@@ -278,7 +278,7 @@ def test_duplicate_names_in_one_file_survive_the_merge(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "c.yaml",
-        HEAD + "extends: [b.yaml]\nspec:\n  provider: {type: local}\n  scheduler: {type: ray}\n"
+        HEAD + "extends: [b.yaml]\nspec:\n  provider: {type: local}\n  scheduler: {type: none}\n"
         "  nodePools: [{name: a, count: 2}, {name: a, count: 3}]\n",
     )
     pools = load_blueprint(path).blueprint.spec.node_pools

@@ -30,11 +30,11 @@ metadata: {name: ok}
 spec:
   provider: {type: local}
   nodePools: [{name: sandbox}]
-  scheduler: {type: ray}
+  scheduler: {type: none}
   tuning: {host: {numaBalancing: true}}
 """
 
-BAD = GOOD.replace("type: ray", "type: slurm")
+BAD = GOOD.replace("type: none", "type: slurm")
 
 
 def test_valid_blueprints_exit_zero_with_json_on_stdout_only() -> None:

@@ -99,7 +99,7 @@ def test_suppressed_warnings_are_listed_with_their_reason(tmp_path: Path) -> Non
     path = tmp_path / "accepted.yaml"
     path.write_text(
         "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: accepted}\nspec:\n"
-        "  provider: {type: local}\n  nodePools: [{name: sandbox}]\n  scheduler: {type: ray}\n"
+        "  provider: {type: local}\n  nodePools: [{name: sandbox}]\n  scheduler: {type: none}\n"
         "  tuning: {host: {numaBalancing: true}}\n"
         "  suppress: [{id: AI172, reason: measuring the kernel default}]\n"
     )

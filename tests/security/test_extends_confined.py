@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from aiinfra_iac.cli import app
 
 HEAD = "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: demo}\n"
-BODY = "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: ray}\n"
+BODY = "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: none}\n"
 SECRET = "not-a-blueprint: s3cr3t-value-42"
 
 

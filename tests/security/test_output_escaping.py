@@ -45,7 +45,7 @@ def test_check_text_shows_markup_literally(tmp_path: Path) -> None:
         'metadata: {name: "Bad^Name[/]", team: "[link=https://evil.example]x[/link]"}\n'
         "spec:\n  provider: {type: local}\n"
         '  nodePools: [{name: p, count: 1, labels: {a: "\\e[2J"}}]\n'
-        "  scheduler: {type: ray}\n"
+        "  scheduler: {type: none}\n"
     )
     for fmt in ("text", "json"):
         result = CliRunner().invoke(app, ["check", "--format", fmt, str(path)], color=True)
@@ -83,7 +83,7 @@ def test_validate_text_shows_hostile_node_folders(tmp_path: Path) -> None:
     blueprint = tmp_path / "bp.yaml"
     blueprint.write_text(
         "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: demo}\n"
-        "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: ray}\n"
+        "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: none}\n"
     )
     results = tmp_path / "results"
     # a folder name cannot hold "/", so no closing tag; an opening one must still print as text

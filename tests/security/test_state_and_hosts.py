@@ -48,7 +48,7 @@ def test_path_like_host_names_are_refused(tmp_path: Path, host: str) -> None:
     path.write_text(
         "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: demo}\n"
         "spec:\n  provider: {type: onprem}\n"
-        f"  nodePools: [{{name: p, hosts: ['{host}']}}]\n  scheduler: {{type: ray}}\n"
+        f"  nodePools: [{{name: p, hosts: ['{host}']}}]\n  scheduler: {{type: none}}\n"
     )
     with pytest.raises(BlueprintError) as caught:
         load_blueprint(path)
@@ -61,7 +61,7 @@ def test_real_host_names_and_addresses_pass(tmp_path: Path, host: str) -> None:
     path.write_text(
         "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: demo}\n"
         "spec:\n  provider: {type: onprem}\n"
-        f"  nodePools: [{{name: p, hosts: ['{host}']}}]\n  scheduler: {{type: ray}}\n"
+        f"  nodePools: [{{name: p, hosts: ['{host}']}}]\n  scheduler: {{type: none}}\n"
     )
     assert load_blueprint(path).blueprint.spec.node_pools[0].hosts == [host]
     assert os.sep not in host

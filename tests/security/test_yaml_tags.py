@@ -11,7 +11,7 @@ from aiinfra_iac.errors import BlueprintError
 
 HEAD = "apiVersion: aiinfra/v1\nkind: Cluster\nmetadata: {name: demo}\n"
 VALID = (
-    HEAD + "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: ray}\n"
+    HEAD + "spec:\n  provider: {type: local}\n  nodePools: [{name: p, count: 1}]\n  scheduler: {type: none}\n"
 )
 
 

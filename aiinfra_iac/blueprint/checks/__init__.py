@@ -23,7 +23,7 @@ from aiinfra_iac.blueprint.checks import (
     validation,
 )
 from aiinfra_iac.blueprint.checks.base import Context, Rule, execute, format_loc, rule_of
-from aiinfra_iac.errors import Problem
+from aiinfra_iac.errors import BlueprintError, Problem
 
 if TYPE_CHECKING:
     from aiinfra_iac.blueprint.loader import LoadedBlueprint
@@ -52,12 +52,27 @@ def _collect(modules: tuple[ModuleType, ...]) -> tuple[Rule, ...]:
 RULES: tuple[Rule, ...] = _collect(MODULES)
 
 
+USER_CATALOG_PROBLEM_ID = "AI010"
+"""A user catalog (``spec.catalog``) entry that is malformed or redefines a known one."""
+
+
+def catalog_for(loaded: LoadedBlueprint) -> Catalog:
+    """The catalog ``loaded`` is checked and planned against: built-in, ``$AIINFRA_CATALOG`` and
+    its ``spec.catalog`` file; a bad entry there is a ``BlueprintError`` (AI010) at its file:line."""
+    from aiinfra_iac.catalog.store import UserCatalogError, load_catalog
+
+    try:
+        return load_catalog(loaded.catalog_file)
+    except UserCatalogError as error:
+        raise BlueprintError(
+            [Problem(USER_CATALOG_PROBLEM_ID, "spec.catalog", error.message, error.file, error.line)]
+        ) from None
+
+
 def run_checks(loaded: LoadedBlueprint, catalog: Catalog | None = None) -> list[Problem]:
     """Run every rule on ``loaded``; errors first, then warnings, each ordered by file and line."""
     if catalog is None:
-        from aiinfra_iac.catalog import load_catalog
-
-        catalog = load_catalog()
+        catalog = catalog_for(loaded)
     ctx = Context(loaded.blueprint, catalog, {r.id: r.level for r in RULES})
     accepted = {entry.id for entry in loaded.blueprint.spec.suppress}
     problems = []
@@ -71,4 +86,4 @@ def run_checks(loaded: LoadedBlueprint, catalog: Catalog | None = None) -> list[
     return sorted(problems, key=lambda p: (p.level != "error", p.file or "", p.line or 0, p.id))
 
 
-__all__ = ["MODULES", "RULES", "run_checks"]
+__all__ = ["MODULES", "RULES", "USER_CATALOG_PROBLEM_ID", "catalog_for", "run_checks"]

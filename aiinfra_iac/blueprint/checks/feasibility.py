@@ -1,4 +1,4 @@
-"""Combinations no stage implements (AI164-AI168, scheduler block): nothing would build them.
+"""Combinations no stage implements (AI164-AI169, scheduler block): nothing would build them.
 
 Each error says what to use instead. They exist because a blueprint that `check` accepts must
 be one that `up` can deliver: silently skipping a service is worse than refusing it.
@@ -83,3 +83,24 @@ def suppress_known_warnings(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 loc, f"{entry.id} is an error (the cluster cannot work); only warnings can be suppressed"
             )
+
+
+@rule("AI169", "error", "scheduler type ray: no stage installs a standalone Ray cluster")
+def standalone_ray(ctx: Context) -> Iterator[Finding]:
+    # Ray is delivered the way the Ray project recommends for clusters: the KubeRay operator
+    # (platform.ray) running RayCluster/RayJob on Kubernetes; no stage starts `ray start` daemons
+    # on nodes, so accepting type ray would give nodes without Ray.
+    # https://docs.ray.io/en/latest/cluster/kubernetes/index.html
+    if ctx.blueprint.spec.scheduler.type != "ray":
+        return
+    if ctx.provider in _HOSTS:
+        instead = (
+            "on these hosts use scheduler: {type: slurm}, or {type: none} for nodes without a scheduler; "
+            "for Ray, run on Kubernetes (provider kubernetes or aws) with platform: {ray: true}"
+        )
+    else:
+        instead = (
+            "use scheduler: {type: kubernetes} with platform: {ray: true} (the KubeRay operator runs "
+            "RayCluster and RayJob), or {type: none} for nodes without a scheduler"
+        )
+    yield Finding(("spec", "scheduler", "type"), f"no stage installs a standalone Ray cluster; {instead}")
