@@ -70,16 +70,26 @@ def on_interrupt(command: str) -> Iterator[None]:
 BlueprintArgument = Annotated[Path, typer.Argument(help="Blueprint YAML.", show_default=False)]
 
 
-def allow_bases(bases: list[Path] | None) -> list[Path] | None:
+def allow_bases(ctx: typer.Context, bases: list[Path] | None) -> list[Path] | None:
     """``--bases DIR…``: the directories outside the repository that ``extends:`` may read, added in
-    front of ``$AIINFRA_BASES`` for this process (and the children it starts), so every loader of the
-    command — plan, configure, validate, diff — confines ``extends:`` the same way."""
+    front of ``$AIINFRA_BASES`` while the command runs (and for the children it starts), so every
+    loader of the command — plan, configure, validate, diff — confines ``extends:`` the same way.
+    The earlier value comes back when the command ends (one process may run several commands)."""
     from aiinfra_iac.blueprint.confine import BASES_ENV
 
     if bases:
-        current = [p for p in os.environ.get(BASES_ENV, "").split(os.pathsep) if p.strip()]
+        before = os.environ.get(BASES_ENV)
+        current = [p for p in (before or "").split(os.pathsep) if p.strip()]
         os.environ[BASES_ENV] = os.pathsep.join([*(str(b.resolve()) for b in bases), *current])
+        ctx.call_on_close(lambda: _restore_env(BASES_ENV, before))
     return bases
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 BasesOption = Annotated[

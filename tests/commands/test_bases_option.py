@@ -3,6 +3,7 @@ outside the repository only where it is allowed, and a refused base is never ech
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,13 @@ def test_every_command_confines_extends_unless_bases_allows(
     code, out, err = invoke(command, team_file, *extra, "--bases", team_file.parents[1] / "shared")
     assert "--bases DIR" not in out + err and "AI009" not in out + err, out + err
     assert code in (0, 1, 2), out + err  # past the load: the command's own outcome
+
+
+def test_bases_last_only_as_long_as_the_command(team_file: Path) -> None:
+    """One process may run several commands (tests, a notebook): --bases of one does not widen the next."""
+    shared = team_file.parents[1] / "shared"
+    code, out, err = invoke("check", team_file, "--bases", shared)
+    assert code == 0, out + err
+    assert BASES_ENV not in os.environ
+    code, out, err = invoke("check", team_file)
+    assert code == 1 and "AI009" in out + err
