@@ -18,6 +18,18 @@ from aiinfra_iac.childproc import cancel_on_signal, child_env, restored_signals
 LOCAL = Path(__file__).resolve().parents[2] / "blueprints" / "local-host.yaml"  # the in-process host sandbox
 
 
+def cmdline(pid: int) -> str:
+    """The process's command line, or "" when it has exited meanwhile (a listed child may be gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def burn_workers(pid: int) -> list[int]:
+    return [p for p in children_of(pid) if "cpu_worker" in cmdline(p)]
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -55,9 +67,7 @@ def test_validate_interrupted_during_the_burn_exits_130_and_kills_the_workers(
         deadline = time.monotonic() + 120  # a loaded CI machine starts the CLI and the burn slowly
         while time.monotonic() < deadline and not workers:
             time.sleep(0.2)
-            workers = [
-                p for p in children_of(proc.pid) if "cpu_worker" in Path(f"/proc/{p}/cmdline").read_text()
-            ]
+            workers = burn_workers(proc.pid)
         assert workers, "the burn never started"
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=20)
@@ -118,9 +128,7 @@ def test_up_interrupted_in_validate_says_where_and_resumes_there(tmp_path: Path)
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not [
-            p for p in children_of(proc.pid) if "cpu_worker" in Path(f"/proc/{p}/cmdline").read_text()
-        ]:
+        while time.monotonic() < deadline and not burn_workers(proc.pid):
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
