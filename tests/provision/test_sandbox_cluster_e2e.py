@@ -27,10 +27,7 @@ from tests.provision.sandbox_netfix import needs_root_network, unique_subnet
 pytestmark = [
     pytest.mark.roles,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("AIINFRA_FULL_E2E") != "1",
-        reason="long end-to-end run (10-20 min on 2 cores): set AIINFRA_FULL_E2E=1 (README, Development)",
-    ),
+    pytest.mark.full_e2e,
 ]
 
 BLUEPRINT = Path(__file__).resolve().parents[2] / "blueprints" / "local-sandbox.yaml"

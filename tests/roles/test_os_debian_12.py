@@ -7,7 +7,6 @@ the Ubuntu ones under ``AIINFRA_FULL_E2E=1``, which keeps the suite inside its 1
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,10 +16,7 @@ from os_matrix import converge_matrix, mentions, node
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.roles,
-    pytest.mark.skipif(
-        os.environ.get("AIINFRA_FULL_E2E") != "1",
-        reason="long end-to-end run (10-20 min on 2 cores): set AIINFRA_FULL_E2E=1 (README, Development)",
-    ),
+    pytest.mark.full_e2e,
 ]
 IMAGE = "debian-12"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,7 @@ from aiinfra_iac.plan import resolve
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.roles,
-    pytest.mark.skipif(
-        os.environ.get("AIINFRA_FULL_E2E") != "1",
-        reason="long end-to-end run (10-20 min on 2 cores): set AIINFRA_FULL_E2E=1 (README, Development)",
-    ),
+    pytest.mark.full_e2e,
 ]
 IMAGE = "ubuntu-24.04"
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"

@@ -54,47 +54,9 @@ class Bastion(pulumi.ComponentResource):
             description="SSH from bastionCidr",
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-ssh-out",
-            security_group_id=self.security_group.id,
-            referenced_security_group_id=args.node_security_group_id,
-            ip_protocol="tcp",
-            from_port=22,
-            to_port=22,
-            description="SSH on to the nodes",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nodes-ssh-in",
-            security_group_id=args.node_security_group_id,
-            referenced_security_group_id=self.security_group.id,
-            ip_protocol="tcp",
-            from_port=22,
-            to_port=22,
-            description="SSH from the bastion",
-            opts=child,
-        )
+        self._to_nodes(name, "ssh", 22, "SSH", args, child)
         if args.eks_api:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-eks-api-out",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=args.node_security_group_id,
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                description="EKS API (private endpoint) from the bastion",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-eks-api-in",
-                security_group_id=args.node_security_group_id,
-                referenced_security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                description="EKS API (private endpoint) from the bastion",
-                opts=child,
-            )
+            self._to_nodes(name, "eks-api", 443, "EKS API (private endpoint)", args, child)
         self.instance = aws.ec2.Instance(
             f"{name}-host",
             instance_type=BASTION_TYPE,
@@ -110,3 +72,28 @@ class Bastion(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"publicIp": self.instance.public_ip})
+
+    def _to_nodes(
+        self, name: str, label: str, port: int, what: str, args: BastionArgs, child: pulumi.ResourceOptions
+    ) -> None:
+        """TCP ``port`` from the bastion to the node security group: its egress and the nodes' ingress."""
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-{label}-out",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=args.node_security_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"{what} on to the nodes",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-nodes-{label}-in" if label == "ssh" else f"{name}-{label}-in",
+            security_group_id=args.node_security_group_id,
+            referenced_security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"{what} from the bastion",
+            opts=child,
+        )
