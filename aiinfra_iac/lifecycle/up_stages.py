@@ -89,9 +89,15 @@ def provision_stage(engine_factory: EngineFactory) -> StageFunction:
 
 
 def configure(ctx: UpContext) -> None:
+    from aiinfra_iac.configure.leftover import stop_leftover_playbooks
     from aiinfra_iac.configure.stage import run_configure
     from aiinfra_iac.plan.roles import configures_nodes
 
+    # up holds the stack lock: a playbook still running on this inventory was left by a killed up
+    leftovers = stop_leftover_playbooks(configure_dir(ctx.state, ctx.plan) / "inventory" / "hosts.json")
+    if leftovers:
+        pids = ", ".join(map(str, leftovers))
+        ctx.console.print(f"configure: stopped the ansible-playbook a killed up left running (pid {pids})")
     result = run_configure(
         ctx.plan,
         check=False,

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from aiinfra_iac.configure.leftover import playbooks_on, stop_leftover_playbooks
+
 pytestmark = [pytest.mark.roles, pytest.mark.slow]
 
 BLUEPRINT = Path(__file__).resolve().parents[2] / "blueprints" / "local-chroot-sandbox.yaml"
@@ -84,6 +86,7 @@ def leaks(roots: list[Path], outputs: list[str]) -> list[str]:
 def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[str, Path]) -> None:
     outputs: list[str] = []
     bp = str(world["bp"])
+    inventory_file = world["dir"] / "configure" / "inventory" / "hosts.json"
     try:
         done = aiinfra(world, "up", bp, "--yes", "--only", "provision", outputs=outputs)
         assert done.returncode == 0, done.stderr
@@ -108,6 +111,8 @@ def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[s
         done = aiinfra(world, "up", bp, "--yes", outputs=outputs)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "provision: done earlier" in done.stderr and "configure, validate finished" in done.stderr
+        # the killed up's ansible-playbook (its own session) was stopped, not left converging the nodes
+        assert playbooks_on(inventory_file) == []
         results = world["dir"] / "results"
         assert len(list(results.iterdir())) == 1
         for node, root in roots.items():  # configure tuned the nodes, in their chroots
@@ -139,6 +144,7 @@ def test_up_resumes_after_sigkill_and_validate_diff_use_the_record(world: dict[s
         assert len(list((world["dir"] / "configure" / "artifacts").iterdir())) <= 2  # pruned
         assert leaks([world["state"], world["home"]], outputs) == []
     finally:
+        stop_leftover_playbooks(inventory_file)
         first = aiinfra(world, "down", bp, "--yes", outputs=outputs)
         second = aiinfra(world, "down", bp, "--yes", outputs=outputs)
     assert first.returncode == 0 and "removed the sandbox in" in first.stderr, first.stderr
