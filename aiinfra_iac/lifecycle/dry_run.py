@@ -54,11 +54,16 @@ def endpoint_line(plan: ClusterPlan) -> str | None:
     """The EKS API endpoint access ``up`` would set (aws + kubernetes only)."""
     if plan.provider.type != "aws" or plan.scheduler.type != "kubernetes":
         return None
-    from aiinfra_iac.plan.eks_endpoint import endpoint_access, private_endpoint_note
+    from aiinfra_iac.plan.eks_endpoint import (
+        endpoint_access,
+        private_endpoint_note,
+        unchosen_private_endpoint,
+    )
 
-    note = private_endpoint_note(plan)
-    if note is not None:
-        return f"EKS API endpoint: private; {note.split(': ', 1)[1]}"
+    if (problem := unchosen_private_endpoint(plan)) is not None:
+        return f"EKS API endpoint: private, not chosen by the blueprint: up would stop first; {problem}"
+    if (note := private_endpoint_note(plan)) is not None:
+        return f"EKS API endpoint: private (chosen); {note}"
     access = endpoint_access(plan.provider)
     return f"EKS API endpoint: {access.mode}, public from {', '.join(access.public_cidrs)}"
 

@@ -56,18 +56,19 @@ def private_endpoint_note(plan: ClusterPlan) -> str | None:
     )
 
 
-def require_endpoint_path(plan: ClusterPlan) -> None:
-    """Stop ``up`` before it creates anything when the endpoint would be private only by default.
-
-    ``up`` installs the add-ons over the EKS API in the same run that creates the cluster, so from
-    outside the VPC a private endpoint would leave a created cluster whose Helm releases time out. The
-    blueprint says which case it is: ``endpointPublicCidrs`` (this machine's address) or an explicit
-    ``endpointAccess: private`` (``up`` runs inside the VPC: a bastion, a VPN, a runner there).
-    """
+def unchosen_private_endpoint(plan: ClusterPlan) -> str | None:
+    """Why ``up`` stops before creating anything, or None: the endpoint would be private only by
+    default, and ``up`` installs the add-ons over the EKS API in the run that creates the cluster, so
+    from outside the VPC it would leave a created cluster whose Helm releases time out. The blueprint
+    says which case it is: ``endpointPublicCidrs`` (this machine's address) or an explicit
+    ``endpointAccess: private`` (``up`` runs inside the VPC: a bastion, a VPN, a runner there)."""
     note = private_endpoint_note(plan)
     if note is None or plan.provider.endpoint_access is not None:
-        return
-    raise ProvisionError(
-        f"{note}; or, when up runs inside the VPC, say so with spec.provider.endpointAccess: private. "
-        "Nothing was created."
-    )
+        return None
+    return f"{note}; or, when up runs inside the VPC, say so with spec.provider.endpointAccess: private"
+
+
+def require_endpoint_path(plan: ClusterPlan) -> None:
+    """Stop ``up`` before it creates anything (:func:`unchosen_private_endpoint`)."""
+    if (problem := unchosen_private_endpoint(plan)) is not None:
+        raise ProvisionError(f"{problem}. Nothing was created.")

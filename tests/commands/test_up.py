@@ -120,6 +120,8 @@ def test_dry_run_shows_the_capacity_block_schedule_and_creates_nothing(tmp_path:
     assert "2027-01-18T10:30:00Z  scale to 0 (1 h before the block ends at 2027-01-18T11:30:00Z" in out
     assert "pool aiinfra-system: 2 x m6i.xlarge, on-demand; created with 2 node(s)" in out
     assert "aws:autoscaling/schedule:Schedule" in out and "EKS API endpoint: private" in out
+    # the blueprint never chose the private endpoint: the dry run says up would stop, as up does
+    assert "not chosen by the blueprint: up would stop first" in out and "endpointAccess: private" in out
     assert not (tmp_path / "s").exists()  # the state folder is not even created
     assert "Traceback" not in done.stderr
 

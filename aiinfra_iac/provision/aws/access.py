@@ -54,9 +54,11 @@ class Bastion(pulumi.ComponentResource):
             description="SSH from bastionCidr",
             opts=child,
         )
-        self._to_nodes(name, "ssh", 22, "SSH", args, child)
+        # resource names as they were before this helper, so a deployed stack keeps its rules
+        self._to_nodes((f"{name}-ssh-out", f"{name}-nodes-ssh-in"), 22, "SSH", args, child)
         if args.eks_api:
-            self._to_nodes(name, "eks-api", 443, "EKS API (private endpoint)", args, child)
+            names = (f"{name}-eks-api-out", f"{name}-eks-api-in")
+            self._to_nodes(names, 443, "EKS API (private endpoint)", args, child)
         self.instance = aws.ec2.Instance(
             f"{name}-host",
             instance_type=BASTION_TYPE,
@@ -74,11 +76,11 @@ class Bastion(pulumi.ComponentResource):
         self.register_outputs({"publicIp": self.instance.public_ip})
 
     def _to_nodes(
-        self, name: str, label: str, port: int, what: str, args: BastionArgs, child: pulumi.ResourceOptions
+        self, names: tuple[str, str], port: int, what: str, args: BastionArgs, child: pulumi.ResourceOptions
     ) -> None:
         """TCP ``port`` from the bastion to the node security group: its egress and the nodes' ingress."""
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-{label}-out",
+            names[0],
             security_group_id=self.security_group.id,
             referenced_security_group_id=args.node_security_group_id,
             ip_protocol="tcp",
@@ -88,7 +90,7 @@ class Bastion(pulumi.ComponentResource):
             opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nodes-{label}-in" if label == "ssh" else f"{name}-{label}-in",
+            names[1],
             security_group_id=args.node_security_group_id,
             referenced_security_group_id=self.security_group.id,
             ip_protocol="tcp",
