@@ -94,6 +94,8 @@ def run_playbook(
     env |= {
         "PATH": f"{ansible_playbook.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "ANSIBLE_ROLES_PATH": str(roles_dir),
+        # The roles' own modules (aiinfra_files: a role's files in one module run).
+        "ANSIBLE_LIBRARY": str(roles_dir / "library"),
         "ANSIBLE_FORKS": str(forks),
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_HOST_KEY_CHECKING": "False",

@@ -301,6 +301,7 @@ class Chroot:
             {
                 "ANSIBLE_STDOUT_CALLBACK": JSON_CALLBACK,
                 "ANSIBLE_ROLES_PATH": str(ROLES_PATH),
+                "ANSIBLE_LIBRARY": str(ROLES_PATH / "library"),
                 "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
                 "ANSIBLE_HOST_KEY_CHECKING": "False",
                 "ANSIBLE_RETRY_FILES_ENABLED": "False",
