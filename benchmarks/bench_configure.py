@@ -1,18 +1,25 @@
-"""Wall time of the configure stage on one Debian bookworm chroot node: every role, then the re-run.
+"""Wall time of the configure stage on one chroot node: every role, cold and warm, the re-run, check mode.
 
-The node is a fresh copy of the role tests' cached ``debootstrap`` image (tests/roles/harness.py).
-The inventory comes from ``build_inventory`` for an on-prem H100 InfiniBand + BlueField-3 + Slurm
-pool with NFS and local-NVMe storage; its ``aiinfra_roles`` is widened to every role in
-``ROLE_ORDER`` (a real pool has one fabric, so roce/efa would otherwise never run together with
+The node is a fresh copy of a cached sandbox image (``--image``: debian-12, ubuntu-22.04, ubuntu-24.04;
+tests/roles/harness.py). The inventory comes from ``build_inventory`` for an on-prem H100 InfiniBand +
+BlueField-3 + Slurm pool with NFS and local-NVMe storage; its ``aiinfra_roles`` is widened to every role
+in ``ROLE_ORDER`` (a real pool has one fabric, so roce/efa would otherwise never run together with
 rdma_infiniband) and the package installs that need NVIDIA's or AWS's repositories are switched off
 (``nvidia_driver_install``/``nccl_install: false``; efa and bluefield_dpu install only where their
 device exists); every role runs in its sandbox hardware mode (a chroot has none of the devices).
 The node has no controller beside it, so it gets a throw-away munge key.
-Runs ``roles/site.yml`` through ansible-runner exactly as ``run_configure`` does and prints, per run,
-the wall time, the task results and the changed count; the second run must report changed=0.
 
-Needs root, debootstrap and a Debian mirror (the image is built once a day). Usage:
-    python benchmarks/bench_configure.py [--keep]
+Runs ``roles/site.yml`` through ansible-runner exactly as ``run_configure`` does. Phases:
+  1. converge with a cold apt cache (every package downloaded from the distribution's archive);
+  2. the idempotent re-run (must report changed=0);
+  3. the same run in check mode (``aiinfra diff``; must report changed=0);
+  4. converge of a second fresh node whose apt cache holds the first node's downloads and lists (a
+     fleet's apt cache or mirror: the packages are not fetched again, still unpacked and configured);
+  5. that node's re-run.
+Prints seconds, ok/changed/skipped per phase and today's figures from issue 11 beside them.
+
+Needs root, debootstrap and the distribution's archive (images are built once a day). Usage:
+    python benchmarks/bench_configure.py [--image ubuntu-24.04] [--keep]
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +85,20 @@ def _inventory(root: Path) -> dict[str, object]:
     return inventory
 
 
-def _run(pdd: Path, root: Path, label: str, console: Console) -> tuple[float, dict[str, int]]:
+# Today's figures from the issue that set the goal (issue 11, "Configure at fleet speed"): fewer roles
+# then; the goal is converge <= 45 s warm and re-run <= 15 s per node.
+BEFORE = {"converge": 74.0, "re-run": 50.0}
+GOAL = {"converge": 45.0, "re-run": 15.0}
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    seconds: float
+    counts: dict[str, int]
+
+
+def _run(pdd: Path, root: Path, label: str, console: Console, *, check: bool = False) -> Phase:
     roles_dir = bundled_path("roles")
     playbook = roles_dir / "site.yml"
     inventory_path = write_inventory(pdd, _inventory(root))
@@ -96,7 +117,7 @@ def _run(pdd: Path, root: Path, label: str, console: Console) -> tuple[float, di
             roles_dir=roles_dir,
             inventory_path=inventory_path,
             forks=1,
-            check=False,
+            check=check,
             event_handler=tracker,
         )
     finally:
@@ -106,12 +127,23 @@ def _run(pdd: Path, root: Path, label: str, console: Console) -> tuple[float, di
     if outcome.rc != 0 or host.failed or host.unreachable:
         console.print(tracker.summary_table())
         raise SystemExit(f"{label} failed: {host.failures}; log {outcome.artifact_dir / 'stdout'}")
-    return seconds, {"ok": host.ok, "changed": host.changed, "skipped": host.skipped}
+    return Phase(label, seconds, {"ok": host.ok, "changed": host.changed, "skipped": host.skipped})
+
+
+def _seed_apt_cache(source: Path, target: Path) -> int:
+    """Copy the downloaded packages and the apt lists of one node into another: a warm apt cache."""
+    copied = 0
+    for folder in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for item in (source / folder).iterdir():
+            if item.is_file():
+                shutil.copy2(item, target / folder / item.name)
+                copied += 1
+    return copied
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="keep the chroot and the run artifacts")
+    parser.add_argument("--keep", action="store_true", help="keep the chroots and the run artifacts")
     parser.add_argument(
         "--image",
         default="debian-12",
@@ -127,22 +159,43 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-configure-"))
     started = time.monotonic()
     tarball = image_tarball(args.image)
-    box = Chroot.create(work, tarball)
-    box.mount_proc()  # a real node has /proc: the slurm role's node line takes its CPU layout from the facts
+    (work / "cold").mkdir()
+    (work / "warm").mkdir()
+    cold_node = Chroot.create(work / "cold", tarball)
+    # A real node has /proc: the slurm role's node line takes its CPU layout from the facts.
+    cold_node.mount_proc()
     prepared = time.monotonic() - started
+    warm_node: Chroot | None = None
+    phases: list[Phase] = []
     try:
-        first, first_counts = _run(work / "pdd", box.root, "converge", console)
-        second, second_counts = _run(work / "pdd", box.root, "re-run", console)
+        phases.append(_run(work / "pdd-cold", cold_node.root, "converge, cold apt cache", console))
+        phases.append(_run(work / "pdd-cold", cold_node.root, "re-run", console))
+        phases.append(_run(work / "pdd-cold", cold_node.root, "check mode", console, check=True))
+        warm_node = Chroot.create(work / "warm", tarball)
+        warm_node.mount_proc()
+        seeded = _seed_apt_cache(cold_node.root, warm_node.root)
+        phases.append(_run(work / "pdd-warm", warm_node.root, "converge, warm apt cache", console))
+        phases.append(_run(work / "pdd-warm", warm_node.root, "re-run (warm node)", console))
     finally:
         if not args.keep:
-            box.close()
+            for node in (cold_node, warm_node):
+                if node is not None:
+                    node.close()
             shutil.rmtree(work, ignore_errors=True)
-    print(f"roles: {', '.join(ROLE_ORDER)}")
-    print(f"chroot prepared (cached image extract): {prepared:6.1f} s")
-    print(f"converge (all roles):                   {first:6.1f} s  {first_counts}")
-    print(f"idempotent re-run:                      {second:6.1f} s  {second_counts}")
-    if second_counts["changed"] != 0:
-        print("NOT IDEMPOTENT: the re-run changed tasks", file=sys.stderr)
+    print(f"image: {args.image}; roles: {', '.join(ROLE_ORDER)}")
+    print(f"node prepared (cached image extract): {prepared:.1f} s; warm node seeded with {seeded} apt files")
+    print(f"{'phase':28s} {'seconds':>8s}  {'ok':>4s} {'changed':>7s} {'skipped':>7s}   before / goal")
+    for phase in phases:
+        kind = "converge" if phase.name.startswith("converge") else "re-run" if "re-run" in phase.name else ""
+        versus = f"{BEFORE[kind]:.0f} s / {GOAL[kind]:.0f} s" if kind else ""
+        counts = phase.counts
+        print(
+            f"{phase.name:28s} {phase.seconds:8.1f}  {counts['ok']:4d} {counts['changed']:7d}"
+            f" {counts['skipped']:7d}   {versus}"
+        )
+    not_idempotent = [p.name for p in phases if not p.name.startswith("converge") and p.counts["changed"]]
+    if not_idempotent:
+        print(f"NOT IDEMPOTENT: {', '.join(not_idempotent)} changed tasks", file=sys.stderr)
         return 1
     return 0
 
