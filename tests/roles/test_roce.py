@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import Chroot, ConvergeResult
+from harness import ROLES_PATH, Chroot, ConvergeResult
 
 ROLE = "roce"
 VARS: dict[str, Any] = {
@@ -95,6 +95,32 @@ def test_idempotent_in_image_build_mode(chroot: Chroot, first_run: ConvergeResul
     )
     assert result.task("Verify the RoCE settings").skipped
     chroot.assert_idempotent(ROLE, variables)
+
+
+def test_site_skips_the_install_while_every_package_is_there(
+    chroot: Chroot, first_run: ConvergeResult
+) -> None:
+    """roles/site.yml reads the installed packages once; the role's apt run is skipped while all of its
+    packages are installed and runs again (reinstalling) when one is missing."""
+    site = ROLES_PATH / "site.yml"
+    variables = {**VARS, "aiinfra_roles": [ROLE]}
+    install = "Install iproute2 (dcb) and the RDMA tools"
+    result = chroot.run_playbook(site, variables, label="site.yml roce (packages there)")
+    assert result.rc == 0 and result.changed == 0, result.failures() or result.changed_tasks()
+    assert (
+        "rdma-core"
+        in result.task("Keep the names of the installed packages").raw["ansible_facts"][
+            "aiinfra_installed_packages"
+        ]
+    )
+    assert result.task(install).skipped
+
+    chroot.chroot_run("dpkg", "--remove", "ibverbs-utils")
+    assert not chroot.installed("ibverbs-utils")
+    result = chroot.run_playbook(site, variables, label="site.yml roce (one package removed)")
+    assert result.rc == 0, result.failures()
+    assert result.task(install).changed
+    assert chroot.installed("ibverbs-utils")
 
 
 @pytest.mark.parametrize(("var", "value"), [("roce_pfc_priority", 8), ("roce_dscp", 64)])
