@@ -66,11 +66,11 @@ def test_task_estimate_counts_the_roles() -> None:
     roles = bundled_path("roles")
     playbook = roles / "site.yml"
     bare = expected_tasks(roles, playbook, [])
-    # Fact gathering and the three hardware-report tasks of site.yml.
-    assert bare == 4
-    # observability: node_exporter.yml (6), efa.yml (4), dcgm.yml (8, block included), alerts.yml (2),
-    # dashboards.yml (4) + validation.
-    assert role_task_count(roles, "observability") == 6 + 4 + 8 + 2 + 4 + 1
+    # Fact gathering, the package facts and the three hardware-report tasks of site.yml.
+    assert bare == 5
+    # observability: main.yml (3: package, GPU check, files), node_exporter.yml (2), efa.yml (2),
+    # dcgm.yml (3, block included) + validation.
+    assert role_task_count(roles, "observability") == 3 + 2 + 2 + 3 + 1
     assert expected_tasks(roles, playbook, ["observability"]) == bare + role_task_count(
         roles, "observability"
     )

@@ -177,5 +177,11 @@ def test_efa_pool_gets_the_efa_counters_script_and_timer(chroot: Chroot, first_r
     chroot.assert_idempotent(ROLE, efa_vars)
 
 
+FILES_TASK = "Write the node exporter, EFA counters, DCGM exporter, alert rules and Grafana dashboard files"
+
+
 def test_infiniband_pool_gets_no_efa_script(chroot: Chroot, first_run: ConvergeResult) -> None:
-    assert first_run.task("Install the EFA counters script").skipped
+    written = first_run.task(FILES_TASK).raw["changed_paths"]
+    assert "/etc/default/prometheus-node-exporter" in written
+    assert not [path for path in written if "aiinfra-efa-metrics" in path]
+    assert first_run.task("Write the EFA counters once now").skipped
