@@ -66,8 +66,9 @@ def test_task_estimate_counts_the_roles() -> None:
     roles = bundled_path("roles")
     playbook = roles / "site.yml"
     bare = expected_tasks(roles, playbook, [])
-    # Fact gathering, the package facts and the three hardware-report tasks of site.yml.
-    assert bare == 5
+    # Fact gathering, the two hardware scans, reading the installed packages (dpkg-query, then its names)
+    # and the hardware report: the tasks of site.yml itself.
+    assert bare == 6
     # observability: main.yml (3: package, GPU check, files), node_exporter.yml (2), efa.yml (2),
     # dcgm.yml (3, block included) + validation.
     assert role_task_count(roles, "observability") == 3 + 2 + 2 + 3 + 1
