@@ -142,12 +142,11 @@ def run_ansible(*, private_data_dir: Path, envvars: Mapping[str, str], **kwargs:
             cancel_callback=cancelled,
             **kwargs,
         )
-        explicit = set(envvars)
+        # What the caller sets wins over ansible-runner's own defaults (it points the fact cache,
+        # ANSIBLE_CACHE_PLUGIN_CONNECTION, into each run's artifact folder, over the caller's value).
         runner.config.env = {
-            k: v
-            for k, v in runner.config.env.items()
-            if k in explicit or allowed(k) or k.startswith(RUNNER_PREFIXES)
-        }
+            k: v for k, v in runner.config.env.items() if allowed(k) or k.startswith(RUNNER_PREFIXES)
+        } | dict(envvars)
         try:
             runner.run()
         finally:

@@ -108,13 +108,11 @@ def run_playbook(
         # (https://docs.ansible.com/ansible/latest/collections/ansible/builtin/ssh_connection.html).
         "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": f"/tmp/aiinfra-cp-{os.getuid()}",
-        # Facts gathered once and cached in the state folder for an hour: the site playbook and a
-        # re-run (or `--tags`) reuse them instead of gathering again ("smart" gathering,
-        # https://docs.ansible.com/ansible/latest/plugins/cache.html).
+        # Facts are gathered once per run (site.yml has one play) and never reused by the next run: a
+        # node rebooted into another kernel or re-imaged since would otherwise be configured from stale
+        # facts (kernel headers, the distribution's package names, the Slurm node line's memory).
+        # Gathering costs under a second per node (benchmarks/bench_configure.py).
         "ANSIBLE_GATHERING": "smart",
-        "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
-        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(private_data_dir / "facts"),
-        "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "3600",
     }
     env.update(extra_env or {})
     cmdline = "--check --diff" if check else "--diff"
