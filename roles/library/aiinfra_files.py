@@ -17,7 +17,8 @@ description:
     with the node in one run. A file whose content differs is replaced atomically (a temporary file
     in the same directory, then C(atomic_move)); mode, owner and group are set where they differ.
     Unchanged files and directories are left alone.
-  - Directories are made first, so a file may live in a directory of the same call.
+  - Directories are made first, so a file may live in a directory of the same call; files listed in
+    C(absent) are removed last (a setting switched off leaves no file behind).
   - Supports check mode (reports what would change) and diff mode (a diff per changed file).
   - Secrets (a munge key) do not belong here: the diff would show them. Write those with
     C(ansible.builtin.copy) and C(no_log).
@@ -33,6 +34,11 @@ options:
       The parent directory must exist or be listed in C(directories).
     type: list
     elements: dict
+    default: []
+  absent:
+    description: Paths of files (or symbolic links) to remove when present; a directory here is an error.
+    type: list
+    elements: str
     default: []
 author: aiinfra-iac
 """
@@ -55,7 +61,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_paths:
-  description: The files and directories this run changed (or would change, in check mode).
+  description: The files and directories this run changed or removed (or would, in check mode).
   returned: always
   type: list
   elements: str
@@ -149,11 +155,22 @@ def _ensure_file(module: AnsibleModule, entry: dict[str, Any], diffs: list[dict[
     return module.set_fs_attributes_if_different(_attributes(module, entry, dest), changed)
 
 
+def _remove(module: AnsibleModule, path: str) -> bool:
+    if not os.path.lexists(path):
+        return False
+    if os.path.isdir(path) and not os.path.islink(path):
+        module.fail_json(msg=f"absent {path}: is a directory (only files are removed)")
+    if not module.check_mode:
+        os.unlink(path)
+    return True
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "directories": {"type": "list", "elements": "dict", "default": []},
             "files": {"type": "list", "elements": "dict", "default": []},
+            "absent": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
@@ -172,6 +189,9 @@ def main() -> None:
     for entry in files:
         if _ensure_file(module, entry, diffs):
             changed_paths.append(entry["dest"])
+    for path in module.params["absent"]:
+        if _remove(module, path):
+            changed_paths.append(path)
 
     result: dict[str, Any] = {"changed": bool(changed_paths), "changed_paths": changed_paths}
     if module._diff:

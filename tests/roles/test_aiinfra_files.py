@@ -178,3 +178,26 @@ def test_same_bytes_as_template_and_copy(chroot: Chroot, sources: Path, first_ru
         chroot.path("/tmp/by-copy.sh").read_bytes()
         == chroot.path("/etc/aiinfra-test/bin/apply.sh").read_bytes()
     )
+
+
+def test_absent_removes_files_once_and_refuses_directories(chroot: Chroot, first_run: ConvergeResult) -> None:
+    chroot.path("/etc/aiinfra-test/stale.conf").write_text("switched off\n")
+
+    def remove(paths: list[str], label: str, *, check: bool = False) -> ConvergeResult:
+        task = {"name": "Remove", "aiinfra_files": {"absent": paths}, "register": "written"}
+        report = {
+            "name": "Report the changed paths",
+            "ansible.builtin.debug": {"var": "written.changed_paths"},
+        }
+        play = [{"name": "absent", "hosts": "all", "gather_facts": False, "tasks": [task, report]}]
+        return chroot.run_playbook(json.dumps(play), check=check, label=label)
+
+    stale = "/etc/aiinfra-test/stale.conf"
+    assert _changed_paths(remove([stale], "absent --check", check=True)) == [stale]
+    assert chroot.exists(stale)
+    assert _changed_paths(remove([stale], "absent")) == [stale]
+    assert not chroot.exists(stale)
+    assert _changed_paths(remove([stale], "absent (re-run)")) == []
+    refused = remove(["/etc/aiinfra-test/bin"], "absent (directory)")
+    assert refused.failed
+    assert "/etc/aiinfra-test/bin: is a directory" in refused.task("Remove").msg
