@@ -15,7 +15,8 @@ Runs ``roles/site.yml`` through ansible-runner exactly as ``run_configure`` does
   3. the same run in check mode (``aiinfra diff``; must report changed=0);
   4. converge of a second fresh node whose apt cache holds the first node's downloads and lists (a
      fleet's apt cache or mirror: the packages are not fetched again, still unpacked and configured);
-  5. that node's re-run.
+  5. converge of a third fresh node into which the packages the first converge installed were put
+     beforehand (a golden image or a Deep Learning AMI: packages baked in, nothing configured).
 Prints seconds, ok/changed/skipped per phase and today's figures from issue 11 beside them.
 
 Needs root, debootstrap and the distribution's archive (images are built once a day). Usage:
@@ -141,6 +142,29 @@ def _seed_apt_cache(source: Path, target: Path) -> int:
     return copied
 
 
+def _installed(node: Chroot) -> set[str]:
+    shown = node.chroot_run("dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\\n").stdout
+    return {line.split()[0] for line in shown.splitlines() if line.endswith(" installed")}
+
+
+def _bake_packages(converged: Chroot, node: Chroot) -> tuple[list[str], float]:
+    """Install into ``node`` the packages the converge installed on ``converged``, configuring nothing:
+    a golden image (or a Deep Learning AMI) carries the packages, the converge writes the settings."""
+    wanted = sorted(_installed(converged) - _installed(node))
+    started = time.monotonic()
+    install = (
+        "env",
+        "DEBIAN_FRONTEND=noninteractive",
+        "apt-get",
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+    )
+    node.chroot_run(*install, *wanted)
+    return wanted, time.monotonic() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the chroots and the run artifacts")
@@ -159,31 +183,40 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-configure-"))
     started = time.monotonic()
     tarball = image_tarball(args.image)
-    (work / "cold").mkdir()
-    (work / "warm").mkdir()
-    cold_node = Chroot.create(work / "cold", tarball)
-    # A real node has /proc: the slurm role's node line takes its CPU layout from the facts.
-    cold_node.mount_proc()
+    nodes: list[Chroot] = []
+
+    def fresh_node(name: str) -> Chroot:
+        (work / name).mkdir()
+        node = Chroot.create(work / name, tarball)
+        nodes.append(node)
+        # A real node has /proc: the slurm role's node line takes its CPU layout from the facts.
+        node.mount_proc()
+        return node
+
+    cold_node = fresh_node("cold")
     prepared = time.monotonic() - started
-    warm_node: Chroot | None = None
     phases: list[Phase] = []
     try:
         phases.append(_run(work / "pdd-cold", cold_node.root, "converge, cold apt cache", console))
         phases.append(_run(work / "pdd-cold", cold_node.root, "re-run", console))
         phases.append(_run(work / "pdd-cold", cold_node.root, "check mode", console, check=True))
-        warm_node = Chroot.create(work / "warm", tarball)
-        warm_node.mount_proc()
+        warm_node = fresh_node("warm")
         seeded = _seed_apt_cache(cold_node.root, warm_node.root)
         phases.append(_run(work / "pdd-warm", warm_node.root, "converge, warm apt cache", console))
-        phases.append(_run(work / "pdd-warm", warm_node.root, "re-run (warm node)", console))
+        baked_node = fresh_node("baked")
+        _seed_apt_cache(cold_node.root, baked_node.root)
+        baked, bake_seconds = _bake_packages(cold_node, baked_node)
+        phases.append(_run(work / "pdd-baked", baked_node.root, "converge, packages in image", console))
     finally:
         if not args.keep:
-            for node in (cold_node, warm_node):
-                if node is not None:
-                    node.close()
+            for node in nodes:
+                node.close()
             shutil.rmtree(work, ignore_errors=True)
     print(f"image: {args.image}; roles: {', '.join(ROLE_ORDER)}")
     print(f"node prepared (cached image extract): {prepared:.1f} s; warm node seeded with {seeded} apt files")
+    print(
+        f"image with packages: {len(baked)} packages the converge installed, baked in {bake_seconds:.1f} s (untimed)"
+    )
     print(f"{'phase':28s} {'seconds':>8s}  {'ok':>4s} {'changed':>7s} {'skipped':>7s}   before / goal")
     for phase in phases:
         kind = "converge" if phase.name.startswith("converge") else "re-run" if "re-run" in phase.name else ""
