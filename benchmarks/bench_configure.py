@@ -214,9 +214,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(f"image: {args.image}; roles: {', '.join(ROLE_ORDER)}")
     print(f"node prepared (cached image extract): {prepared:.1f} s; warm node seeded with {seeded} apt files")
-    print(
-        f"image with packages: {len(baked)} packages the converge installed, baked in {bake_seconds:.1f} s (untimed)"
-    )
+    print(f"packages in image: the {len(baked)} the converge installed, {bake_seconds:.1f} s (untimed)")
     print(f"{'phase':28s} {'seconds':>8s}  {'ok':>4s} {'changed':>7s} {'skipped':>7s}   before / goal")
     for phase in phases:
         kind = "converge" if phase.name.startswith("converge") else "re-run" if "re-run" in phase.name else ""
