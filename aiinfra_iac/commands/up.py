@@ -1,4 +1,4 @@
-"""``aiinfra up FILE [--yes] [--only STAGE] [--dry-run] [--state-dir DIR] [--results-dir DIR]``.
+"""``aiinfra up FILE [--yes] [--only STAGE [--tags T,..]] [--dry-run] [--state-dir DIR] [--results-dir DIR]``.
 
 Provision (Pulumi) → configure (Ansible) → validate (GPU/NCCL/RDMA), resumable: the stages
 that finished for this blueprint are recorded in the state folder and skipped next time
@@ -79,6 +79,14 @@ def command(
             help="Show what up would do (stages, resources, capacity-block schedule) and change nothing.",
         ),
     ] = False,
+    tags: Annotated[
+        str | None,
+        typer.Option(
+            "--tags",
+            help="With --only configure: run only these concerns, comma-separated (tuning, driver, rdma, "
+            "infiniband, roce, efa, dpu, nccl, storage, slurm, validation, observability).",
+        ),
+    ] = None,
 ) -> None:
     """Provision, configure and validate a cluster.
 
@@ -97,6 +105,7 @@ def command(
             from aiinfra_iac.provision import engine
             from aiinfra_iac.provision.providers import provider_for
 
+            configure_tags = _configure_tags(tags, only)
             plan = load_plan(file, err)
             provider = provider_for(plan)
             stages = (only.value,) if only else STAGES
@@ -137,6 +146,7 @@ def command(
                         )
                     ),
                     results_dir=results_dir,
+                    configure_tags=configure_tags,
                 )
                 outcome = pipeline.run(stages, resume=only is None)
     except AiinfraError as error:
@@ -161,6 +171,18 @@ def command(
     else:
         err.print(f"{plan.name}: {', '.join(outcome.ran)} finished.")
     raise typer.Exit(EXIT_OK)
+
+
+def _configure_tags(tags: str | None, only: OnlyStage | None) -> tuple[str, ...]:
+    """``--tags`` checked: only with ``--only configure``, only the concerns site.yml has."""
+    if tags is None:
+        return ()
+    from aiinfra_iac.configure.tags import parse_tags
+    from aiinfra_iac.errors import UsageError
+
+    if only is None or only.value != "configure":
+        raise UsageError("--tags selects part of the configure stage: use it with --only configure")
+    return parse_tags(tags)
 
 
 def _print_dry_run(

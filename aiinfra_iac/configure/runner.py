@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ def run_playbook(
     check: bool,
     event_handler: Callable[[dict[str, Any]], bool],
     extra_env: Mapping[str, str] | None = None,
+    tags: Sequence[str] = (),
 ) -> RunnerOutcome:
     """One ``ansible-playbook`` run; the caller judges the hosts from the events.
 
@@ -116,6 +117,8 @@ def run_playbook(
     }
     env.update(extra_env or {})
     cmdline = "--check --diff" if check else "--diff"
+    if tags:  # checked names (aiinfra_iac.configure.tags): no quoting needed
+        cmdline += f" --tags {','.join(tags)}"
     runner = run_ansible(
         private_data_dir=private_data_dir,
         project_dir=str(playbook.parent),

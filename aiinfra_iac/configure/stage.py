@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from aiinfra_iac.configure.progress import HostProgress, RunTracker
 from aiinfra_iac.configure.roles import NOT_CONFIGURED, configures_nodes, roles_for_pool
 from aiinfra_iac.configure.rolevars import unmounted_lustre
 from aiinfra_iac.configure.runner import forks_for, run_playbook, write_inventory
+from aiinfra_iac.configure.tags import roles_for_tags
 from aiinfra_iac.configure.taskcount import expected_tasks
 from aiinfra_iac.deployment import Chroot, Deployment
 from aiinfra_iac.errors import ConfigureError, NodesUnreachable, UsageError
@@ -118,6 +119,7 @@ def run_configure(
     private_data_dir: Path | None = None,
     storage_endpoints: Mapping[str, Mapping[str, str]] | None = None,
     deployment: Deployment | None = None,
+    tags: Sequence[str] = (),
 ) -> ConfigureResult:
     """Configure every node of ``plan`` (``check=True``: check + diff mode, nothing changed).
 
@@ -128,6 +130,7 @@ def run_configure(
     ``$AIINFRA_STATE_DIR/<cluster>/configure``.
     ``deployment``: the deployment record; when given, its node accesses and storage endpoints
     replace ``addresses`` and ``storage_endpoints``.
+    ``tags``: only these concerns (:mod:`aiinfra_iac.configure.tags`, checked names); all when empty.
     """
     started = time.monotonic()
     if deployment is not None:
@@ -153,7 +156,10 @@ def run_configure(
         )
 
     host_pool = {h: p.name for p in plan.pools if roles_for_pool(plan, p) for h in p.hosts}
-    per_pool = {p.name: expected_tasks(roles_dir, playbook, roles_for_pool(plan, p)) for p in plan.pools}
+    per_pool = {
+        p.name: expected_tasks(roles_dir, playbook, roles_for_tags(roles_for_pool(plan, p), tags))
+        for p in plan.pools
+    }
     tracker = RunTracker(host_pool, per_pool, console=console, title="check" if check else "configure")
     tracker.start()
     try:
@@ -165,6 +171,7 @@ def run_configure(
             forks=forks_for(len(host_pool)),
             check=check,
             event_handler=tracker,
+            tags=tags,
         )
     finally:
         tracker.stop()

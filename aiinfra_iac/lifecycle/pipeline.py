@@ -48,6 +48,8 @@ class UpContext:
     results_dir: Path | None = None
     deployment: Deployment | None = None
     """Set by the provision stage; otherwise read from the state folder when a stage needs it."""
+    configure_tags: tuple[str, ...] = ()
+    """``--tags``: the configure stage runs only these concerns (and is then not recorded as done)."""
 
     @property
     def stack(self) -> str:
@@ -66,6 +68,7 @@ class Pipeline:
         console: Console,
         stages: Mapping[Stage, StageFunction],
         results_dir: Path | None = None,
+        configure_tags: tuple[str, ...] = (),
     ) -> None:
         missing = [s for s in STAGES if s not in stages]
         if missing:
@@ -75,11 +78,19 @@ class Pipeline:
         self.console = console
         self.stages = stages
         self.results_dir = results_dir
+        self.configure_tags = configure_tags
 
     def run(self, order: Sequence[Stage] = STAGES, *, resume: bool = True) -> UpOutcome:
         record = StageRecord.load(self.state, self.plan)
         outcome = UpOutcome()
-        ctx = UpContext(self.plan, self.state, self.console, outcome, results_dir=self.results_dir)
+        ctx = UpContext(
+            self.plan,
+            self.state,
+            self.console,
+            outcome,
+            results_dir=self.results_dir,
+            configure_tags=self.configure_tags,
+        )
         for stage in order:
             if resume and record.is_done(stage):
                 self.console.print(
@@ -100,5 +111,9 @@ class Pipeline:
             outcome.ran.append(stage)
             if outcome.failed:
                 return outcome
+            if stage == "configure" and self.configure_tags:
+                tags = ", ".join(self.configure_tags)
+                self.console.print(f"configure: ran {tags} only; the stage is not recorded as done")
+                continue
             record.mark(stage)
         return outcome

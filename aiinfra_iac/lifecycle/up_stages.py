@@ -104,6 +104,7 @@ def configure(ctx: UpContext) -> None:
         console=ctx.console,
         deployment=_deployment(ctx, every_node=configures_nodes(ctx.plan)),
         private_data_dir=configure_dir(ctx.state, ctx.plan),
+        tags=ctx.configure_tags,
     )
     if result.skipped_reason:
         ctx.console.print(f"configure: {result.skipped_reason}")

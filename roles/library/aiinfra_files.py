@@ -77,9 +77,10 @@ _ENTRY_KEYS = {"mode", "owner", "group"}
 
 
 def _attributes(module: AnsibleModule, entry: dict[str, Any], path: str) -> dict[str, Any]:
-    return module.load_file_common_arguments(
+    arguments: dict[str, Any] = module.load_file_common_arguments(
         {key: entry.get(key) for key in _ENTRY_KEYS}, path=path
     )
+    return arguments
 
 
 def _check_keys(module: AnsibleModule, kind: str, entry: Any, required: set[str]) -> None:
@@ -104,7 +105,7 @@ def _ensure_directory(module: AnsibleModule, entry: dict[str, Any]) -> bool:
         if module.check_mode:
             return True
         os.makedirs(path)
-    return module.set_fs_attributes_if_different(_attributes(module, entry, path), changed)
+    return bool(module.set_fs_attributes_if_different(_attributes(module, entry, path), changed))
 
 
 def _current_content(module: AnsibleModule, dest: str) -> bytes | None:
@@ -152,7 +153,7 @@ def _ensure_file(module: AnsibleModule, entry: dict[str, Any], diffs: list[dict[
         if module.check_mode:
             return True
         _replace(module, dest, wanted)
-    return module.set_fs_attributes_if_different(_attributes(module, entry, dest), changed)
+    return bool(module.set_fs_attributes_if_different(_attributes(module, entry, dest), changed))
 
 
 def _remove(module: AnsibleModule, path: str) -> bool:

@@ -44,6 +44,7 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def run_configure(plan: Any, **kwargs: Any) -> Result:
         seen["configure"] += 1
         seen["deployment"] = kwargs.get("deployment")
+        seen["tags"] = kwargs.get("tags")
         return Result()
 
     def run_validate(plan: Any, results: Path, **kwargs: Any) -> Verdict:
@@ -69,6 +70,35 @@ def test_local_up_runs_configure_and_validate_then_resumes(
     assert record["completed"] == ["provision", "configure", "validate"]
     code, _, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
     assert code == 0 and "nothing left to run" in err and fake_stages["validate"] == 1
+
+
+def test_tags_run_one_concern_of_configure(fake_stages: dict[str, Any], tmp_path: Path) -> None:
+    code, _out, err = invoke(
+        "up", LOCAL, "--yes", "--state-dir", tmp_path, "--only", "configure", "--tags", "nccl, slurm"
+    )
+    assert code == 0, err
+    assert fake_stages["tags"] == ("nccl", "slurm")
+    assert "configure: ran nccl, slurm only; the stage is not recorded as done" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--tags", "nccl"), "--tags selects part of the configure stage: use it with --only configure"),
+        (("--only", "validate", "--tags", "nccl"), "use it with --only configure"),
+        (
+            ("--only", "configure", "--tags", "nccl,fabric"),
+            "unknown concern(s) fabric; the configure stage has: ",
+        ),
+        (("--only", "configure", "--tags", " , "), "--tags: name one or more concerns"),
+    ],
+)
+def test_tags_are_checked_before_anything_runs(
+    fake_stages: dict[str, Any], tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    code, _out, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert fake_stages["configure"] == 0 and not list(tmp_path.iterdir())
 
 
 def test_failed_validation_is_exit_1(fake_stages: dict[str, Any], tmp_path: Path) -> None:

@@ -20,10 +20,25 @@ PLAY = """\
     - name: Show the kernel
       ansible.builtin.debug:
         msg: "{{ ansible_facts.kernel }}"
+      tags: [always]
+    - name: Tune NCCL
+      ansible.builtin.debug:
+        msg: nccl
+      tags: [nccl]
+    - name: Tune Slurm
+      ansible.builtin.debug:
+        msg: slurm
+      tags: [slurm]
 """
 
 
-def _run(pdd: Path, playbook: Path, inventory: Path, extra_env: dict[str, str] | None = None) -> list[str]:
+def _run(
+    pdd: Path,
+    playbook: Path,
+    inventory: Path,
+    extra_env: dict[str, str] | None = None,
+    tags: tuple[str, ...] = (),
+) -> list[str]:
     tasks: list[str] = []
 
     def on_event(event: dict[str, Any]) -> bool:
@@ -40,6 +55,7 @@ def _run(pdd: Path, playbook: Path, inventory: Path, extra_env: dict[str, str] |
         check=False,
         event_handler=on_event,
         extra_env=extra_env,
+        tags=tags,
     )
     assert outcome.rc == 0, (outcome.artifact_dir / "stdout").read_text()
     return tasks
@@ -78,3 +94,10 @@ def test_the_callers_environment_wins_over_the_runners_defaults(
     _run(pdd, playbook, inventory, extra_env=extra)
     # ansible-core names the file after the host, with a prefix of its own (s1_node-0 in 2.19).
     assert [p.name for p in cache.iterdir() if p.name.endswith("node-0")]
+
+
+def test_tags_select_the_tasks(project: tuple[Path, Path, Path]) -> None:
+    pdd, playbook, inventory = project
+    assert {"Tune NCCL", "Tune Slurm"} <= set(_run(pdd, playbook, inventory))
+    tagged = _run(pdd, playbook, inventory, tags=("nccl",))
+    assert "Tune NCCL" in tagged and "Show the kernel" in tagged and "Tune Slurm" not in tagged

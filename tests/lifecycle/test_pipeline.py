@@ -46,9 +46,16 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         skipped_reason = None
 
     def run_configure(
-        plan: Any, *, check: bool, console: Console, deployment: Any, private_data_dir: Path
+        plan: Any,
+        *,
+        check: bool,
+        console: Console,
+        deployment: Any,
+        private_data_dir: Path,
+        tags: tuple[str, ...] = (),
     ) -> Result:
         seen["configure"].append((check, deployment, private_data_dir))
+        seen.setdefault("tags", []).append(tags)
         return Result()
 
     def run_validate(
@@ -62,13 +69,14 @@ def stages(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return seen
 
 
-def pipeline(plan: Any, state: Path, calls: list[str]) -> Pipeline:
+def pipeline(plan: Any, state: Path, calls: list[str], *, configure_tags: tuple[str, ...] = ()) -> Pipeline:
     return Pipeline(
         plan,
         state=state,
         console=Console(file=io.StringIO()),
         stages=default_stages(lambda p: FakeEngine(calls, p)),
         results_dir=state / "results",
+        configure_tags=configure_tags,
     )
 
 
@@ -118,6 +126,23 @@ def test_only_reruns_one_stage_even_when_done(stages: dict[str, Any], tmp_path: 
     StageRecord.load(tmp_path, onprem()).mark("configure")
     outcome = pipeline(onprem(), tmp_path, []).run(("configure",), resume=False)
     assert outcome.ran == ["configure"] and len(stages["configure"]) == 1
+
+
+def test_tagged_configure_runs_those_concerns_and_is_not_recorded_as_done(
+    stages: dict[str, Any], tmp_path: Path
+) -> None:
+    """`up --only configure --tags nccl` on a cluster never configured whole: the next plain up still
+    runs the whole configure stage."""
+    StageRecord.load(tmp_path, onprem()).mark("provision")
+    runner = pipeline(onprem(), tmp_path, [], configure_tags=("nccl", "slurm"))
+    outcome = runner.run(("configure",), resume=False)
+    assert outcome.ran == ["configure"] and stages["tags"] == [("nccl", "slurm")]
+    assert StageRecord.load(tmp_path, onprem()).completed == ["provision"]
+    assert (
+        "configure: ran nccl, slurm only; the stage is not recorded as done" in runner.console.file.getvalue()
+    )  # type: ignore[attr-defined]
+    pipeline(onprem(), tmp_path, []).run()
+    assert stages["tags"] == [("nccl", "slurm"), ()]
 
 
 def test_stage_functions_are_the_ones_passed_in(tmp_path: Path) -> None:
