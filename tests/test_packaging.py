@@ -44,6 +44,8 @@ def test_wheel_contains_roles_stacks_and_blueprints(wheel: Path) -> None:
         rel = blueprint.relative_to(REPO).as_posix()
         assert f"aiinfra_iac/_bundled/{rel}" in names, rel
     assert any(n.startswith("aiinfra_iac/_bundled/stacks/") and n.endswith("Pulumi.yaml") for n in names)
+    for module in sorted((REPO / "roles" / "library").glob("*.py")):  # the roles' own modules
+        assert f"aiinfra_iac/_bundled/roles/library/{module.name}" in names, module.name
     assert "aiinfra_iac/catalog/data/gpus.yaml" in names
     assert "aiinfra_iac/observability/dashboards/aiinfra-gpu.json" in names
     assert "aiinfra_iac/observability/metrics/dcgm-exporter.txt" in names
