@@ -177,12 +177,18 @@ def _configure_tags(tags: str | None, only: OnlyStage | None) -> tuple[str, ...]
     """``--tags`` checked: only with ``--only configure``, only the concerns site.yml has."""
     if tags is None:
         return ()
+    from aiinfra_iac.configure.stage import PLAYBOOK
     from aiinfra_iac.configure.tags import parse_tags
-    from aiinfra_iac.errors import UsageError
+    from aiinfra_iac.errors import ConfigureError, UsageError
+    from aiinfra_iac.resources import bundled_path
 
     if only is None or only.value != "configure":
         raise UsageError("--tags selects part of the configure stage: use it with --only configure")
-    return parse_tags(tags)
+    try:
+        playbook = bundled_path("roles") / PLAYBOOK
+    except FileNotFoundError as error:
+        raise ConfigureError(str(error)) from error
+    return parse_tags(tags, playbook)
 
 
 def _print_dry_run(

@@ -157,7 +157,7 @@ def run_configure(
 
     host_pool = {h: p.name for p in plan.pools if roles_for_pool(plan, p) for h in p.hosts}
     per_pool = {
-        p.name: expected_tasks(roles_dir, playbook, roles_for_tags(roles_for_pool(plan, p), tags))
+        p.name: expected_tasks(roles_dir, playbook, roles_for_tags(roles_for_pool(plan, p), tags, playbook))
         for p in plan.pools
     }
     tracker = RunTracker(host_pool, per_pool, console=console, title="check" if check else "configure")
