@@ -101,6 +101,19 @@ def test_tags_are_checked_before_anything_runs(
     assert fake_stages["configure"] == 0 and not list(tmp_path.iterdir())
 
 
+def test_help_names_every_concern_of_site_yml() -> None:
+    """The --tags help lists the concerns by hand (--help reads no YAML): it must name them all."""
+    from aiinfra_iac.configure.tags import configure_tags
+    from aiinfra_iac.resources import bundled_path
+
+    code, out, _err = invoke("up", "--help")
+    help_text = " ".join(out.replace("│", " ").split())
+    listed = help_text.split("concerns, comma-separated (", 1)[1].split(")", 1)[0]
+    assert code == 0 and tuple(sorted(listed.split(", "))) == configure_tags(
+        bundled_path("roles") / "site.yml"
+    )
+
+
 def test_failed_validation_is_exit_1(fake_stages: dict[str, Any], tmp_path: Path) -> None:
     fake_stages["status"] = "fail"
     code, out, err = invoke("up", LOCAL, "--yes", "--state-dir", tmp_path)
